@@ -1,0 +1,251 @@
+"""Fast float64 eigenvalues in log space from closed forms (sign, log|mu_k|).
+
+Convention: :mod:`specbias.spectra._conventions` (probability measure, P_k(1)=1,
+multiplicity not included).  Formulas (derived by Rodrigues' formula and k-fold
+integration by parts, continued analytically in the exponent):
+
+* relu-power, phi = max(0,t)^a (a > -1):
+  mu_k = Gamma(d/2) Gamma(a+1) / (2^{a+1} Gamma(1 + (a-k)/2) Gamma((d+a+k)/2)).
+  It vanishes when 1 + (a-k)/2 is a non-positive integer (relu: odd k >= 3;
+  step: even k >= 2).  abs-power: mu_k(|t|^a) = (1 + (-1)^k) mu_k(max(0,t)^a).
+* arccos_n = E_w[relu^n relu^n], w ~ N(0, I_d):
+  mu_k = 2^n Gamma(d/2+n)/Gamma(d/2) mu_k(relu-power n)^2.
+* ntk = arccos1 + t arccos0, with t P_k = (k P_{k-1} + (k+d-2) P_{k+1})/(2k+d-2):
+  mu_k(t g) = (k mu_{k-1}(g) + (k+d-2) mu_{k+1}(g))/(2k+d-2)  (mu_0(t g) = mu_1(g)).
+* endpoint series phi(t) = sum_j a_j (1-t)^{gamma_j} (ntk-bias, laplace), with
+  mu_k((1-t)^g) = 2^g (-1)^k M(g,k),
+  M(g,k) = 2^{d-2} Gamma(d/2) Gamma(g+1) Gamma(g+(d-1)/2) / (sqrt(pi) Gamma(g-k+1) Gamma(g+k+d-1)).
+* gaussian exp(-2c(1-t)): mu_k = e^{-2c} Gamma(d/2) c^{-(d-2)/2} I_{k+(d-2)/2}(2c).
+
+References: Bach arXiv 1412.8690 (App. D), Bietti & Mairal arXiv 1905.12173,
+Cho & Saul (2009), DLMF 18.5.5 (Rodrigues), 10.25 (Bessel).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import gammaln, ive
+
+from ._gamma import log_gamma_shift, signed_logsumexp
+
+LOG_PI = math.log(math.pi)
+LOG2 = math.log(2.0)
+
+
+def _sin_half_pi(k: np.ndarray, a: float) -> np.ndarray:
+    """sin(pi (k - a)/2) for integer k, exact (0, +-1) when a is an integer."""
+    if float(a).is_integer():
+        r = (k - int(a)) % 4
+        return np.choose(r, [0.0, 1.0, 0.0, -1.0]).astype(np.float64)
+    r = (k % 4).astype(np.float64) - (a % 4.0)
+    return np.sin(np.pi * r / 2.0)
+
+
+def log_inv_gamma(z: np.ndarray):
+    """(sign, log|1/Gamma(z)|) for real z, including z <= 0 (zeros at non-positive integers)."""
+    z = np.asarray(z, dtype=np.float64)
+    sign = np.ones(z.shape, dtype=np.int8)
+    out = np.empty_like(z)
+    pos = z > 0
+    out[pos] = -gammaln(z[pos])
+    neg = ~pos
+    if np.any(neg):
+        # 1/Gamma(z) = Gamma(1-z) sin(pi z)/pi
+        zn = z[neg]
+        s = np.sin(np.pi * (zn - 2.0 * np.floor(zn / 2.0)))
+        s = np.where(zn == np.round(zn), 0.0, s)
+        with np.errstate(divide="ignore"):
+            out[neg] = gammaln(1.0 - zn) + np.log(np.abs(s)) - LOG_PI
+        sign[neg] = np.sign(s).astype(np.int8)
+    out = np.where(sign == 0, -np.inf, out)
+    return sign, out
+
+
+def relu_power_log(a: float, d: int, k: np.ndarray):
+    """(sign, log|mu_k|) of max(0, t)^a on S^{d-1}, k an int array."""
+    k = np.asarray(k, dtype=np.int64)
+    kf = k.astype(np.float64)
+    sign = np.ones(k.shape, dtype=np.int8)
+    out = np.empty(k.shape, dtype=np.float64)
+    base = gammaln(a + 1.0) - (a + 1.0) * LOG2
+    z = 1.0 + (a - kf) / 2.0
+    direct = z > 0
+    # no reflection: Gamma(d/2)/Gamma((d+a+k)/2) paired, 1/Gamma(z) small
+    out[direct] = base - log_gamma_shift(d / 2.0, (a + kf[direct]) / 2.0) - gammaln(z[direct])
+    refl = ~direct
+    if np.any(refl):
+        kr = kf[refl]
+        s = _sin_half_pi(k[refl], a)
+        x = (kr - a) / 2.0  # 1/Gamma(1-x) = Gamma(x) sin(pi x)/pi
+        big_k = x >= d / 2.0
+        # Gamma(x) Gamma(d/2) / Gamma(x + a + d/2): pair the larger with the denominator
+        pair = np.where(
+            big_k,
+            -log_gamma_shift(x, a + d / 2.0) + gammaln(d / 2.0),
+            -log_gamma_shift(d / 2.0, (a + kr) / 2.0) + gammaln(x),
+        )
+        with np.errstate(divide="ignore"):
+            out[refl] = base + pair + np.log(np.abs(s)) - LOG_PI
+        sign[refl] = np.sign(s).astype(np.int8)
+    out = np.where(sign == 0, -np.inf, out)
+    return sign, out
+
+
+def abs_power_log(a: float, d: int, k: np.ndarray):
+    s, lg = relu_power_log(a, d, k)
+    odd = (np.asarray(k) % 2) == 1
+    s = np.where(odd, 0, s).astype(np.int8)
+    return s, np.where(odd, -np.inf, lg + LOG2)
+
+
+def log_gaussian_moment(n: int, d: int) -> float:
+    """log E|w|^{2n}, w ~ N(0, I_d): 2^n Gamma(d/2+n)/Gamma(d/2)."""
+    return n * LOG2 + float(log_gamma_shift(d / 2.0, float(n)))
+
+
+def arccos_log(n: int, d: int, k: np.ndarray):
+    s, lg = relu_power_log(float(n), d, k)
+    return (s != 0).astype(np.int8), np.where(s != 0, 2 * lg + log_gaussian_moment(n, d), -np.inf)
+
+
+def times_t_log(d: int, sign: np.ndarray, log_abs: np.ndarray):
+    """Eigenvalues of t * g(t) for k = 0..K-2 from those of g for k = 0..K-1.
+
+    Uses t P_k = (k P_{k-1} + (k+d-2) P_{k+1})/(2k+d-2), mu_0(t g) = mu_1(g).
+    """
+    kmax = len(log_abs) - 2
+    k = np.arange(kmax + 1, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        lw_lo = np.where(k > 0, np.log(np.maximum(k, 1e-300)) - np.log(2 * k + d - 2), -np.inf)
+        lw_hi = np.where(k > 0, np.log(k + d - 2) - np.log(np.maximum(2 * k + d - 2, 1e-300)), 0.0)
+    lo_s = np.concatenate([[0], sign[:kmax]])
+    lo_l = np.concatenate([[-np.inf], log_abs[:kmax]])
+    hi_s, hi_l = sign[1 : kmax + 2], log_abs[1 : kmax + 2]
+    s, lg, _ = signed_logsumexp(
+        np.stack([lo_s, hi_s]), np.stack([lo_l + lw_lo, hi_l + lw_hi]), axis=0
+    )
+    return s, lg
+
+
+def ntk_log(d: int, k: np.ndarray):
+    kmax = int(np.max(k))
+    kk = np.arange(kmax + 2)
+    s1, l1 = arccos_log(1, d, kk[: kmax + 1])
+    s0, l0 = arccos_log(0, d, kk)
+    st, lt = times_t_log(d, s0, l0)
+    s, lg, _ = signed_logsumexp(np.stack([s1, st]), np.stack([l1, lt]), axis=0)
+    return s[k], lg[k]
+
+
+# ---------------------------------------------------------------------------------
+# endpoint series
+def endpoint_power_log(gamma: np.ndarray, d: int, k: np.ndarray):
+    """(sign, log|mu_k((1-t)^gamma)|) on a (len(gamma), len(k)) grid."""
+    g = np.asarray(gamma, dtype=np.float64)[:, None]
+    kf = np.asarray(k, dtype=np.float64)[None, :]
+    g, kf = np.broadcast_arrays(g, kf)
+    s_inv, l_inv = log_inv_gamma(g - kf + 1.0)
+    # Gamma(g+(d-1)/2)/Gamma(g+k+d-1): shift by k + (d-1)/2
+    lg = (
+        (d - 2) * LOG2
+        + gammaln(d / 2.0)
+        - 0.5 * LOG_PI
+        + gammaln(g + 1.0)
+        + g * LOG2
+        - log_gamma_shift(g + (d - 1) / 2.0, kf + (d - 1) / 2.0)
+        + l_inv
+    )
+    parity = np.where(kf % 2 == 1, -1, 1).astype(np.int8)
+    return (s_inv * parity).astype(np.int8), np.where(s_inv == 0, -np.inf, lg)
+
+
+def endpoint_series_log(coef_sign, coef_log, gamma, d: int, k: np.ndarray, poly=None):
+    """mu_k of sum_j a_j (1-t)^{gamma_j} (+ an optional polynomial part given as mu_k values).
+
+    Returns (sign, log_abs, rel_err) where rel_err estimates cancellation and truncation.
+    """
+    s_t, l_t = endpoint_power_log(gamma, d, k)
+    s = s_t * np.asarray(coef_sign, dtype=np.int8)[:, None]
+    lg = l_t + np.asarray(coef_log)[:, None]
+    if poly is not None:
+        s = np.concatenate([s, poly[0][None, :]], axis=0)
+        lg = np.concatenate([lg, poly[1][None, :]], axis=0)
+    sign, log_abs, log_scale = signed_logsumexp(s, lg, axis=0)
+    # truncation: the last three series terms bound a geometric tail (ratio <= 1/2)
+    tail = np.max(lg[-4:-1] if poly is not None else lg[-3:], axis=0) + LOG2
+    with np.errstate(over="ignore", invalid="ignore"):
+        rel = 8 * np.finfo(float).eps * np.exp(log_scale - log_abs) + np.exp(tail - log_abs)
+    rel = np.where(sign == 0, np.inf, rel)
+    return sign, log_abs, rel
+
+
+def ntk_bias_coefficients(n_terms: int):
+    """K_bias(t) = (1 + t) + sum_n g_n (1-t)^{n+1/2}, g_n rational / pi (exact as floats).
+
+    g_n = [binom(1/2, n)(-1/4)^n - 2 q_n + q_{n-1}]/pi,  q_n = (1/2)_n / (n! (2n+1) 4^n).
+    """
+    from fractions import Fraction
+
+    out = []
+    binom = Fraction(1)
+    poch = Fraction(1)  # (1/2)_n / n!
+    q_prev = Fraction(0)
+    for n in range(n_terms):
+        if n > 0:
+            binom = binom * (Fraction(1, 2) - (n - 1)) / n
+            poch = poch * (Fraction(1, 2) + n - 1) / n
+        q = poch / ((2 * n + 1) * 4**n)
+        out.append(binom * Fraction(-1, 4) ** n - 2 * q + q_prev)
+        q_prev = q
+    return out  # to be divided by pi
+
+
+def ntk_bias_log(d: int, k: np.ndarray, n_terms: int = 96):
+    coeffs = ntk_bias_coefficients(n_terms)
+    c_sign = np.array([np.sign(float(c)) for c in coeffs], dtype=np.int8)
+    c_log = np.array([_log_abs_fraction(c) for c in coeffs]) - LOG_PI
+    gamma = np.arange(n_terms) + 0.5
+    k = np.asarray(k)
+    # polynomial part 1 + t: mu_0 = 1, mu_1 = 1/d
+    ps = np.where(k <= 1, 1, 0).astype(np.int8)
+    pl = np.where(k == 0, 0.0, np.where(k == 1, -math.log(d), -np.inf))
+    return endpoint_series_log(c_sign, c_log, gamma, d, k, poly=(ps, pl))
+
+
+def _log_abs_fraction(c) -> float:
+    if c == 0:
+        return -np.inf
+    return math.log(abs(c.numerator)) - math.log(c.denominator)
+
+
+def laplace_log(c: float, d: int, k: np.ndarray, n_terms: int | None = None):
+    """exp(-c sqrt(2) s), s = sqrt(1-t): a_j = (-c sqrt 2)^j / j!, gamma_j = j/2."""
+    if n_terms is None:
+        n_terms = int(max(60, 4 * 2 * c + 60))
+    j = np.arange(n_terms, dtype=np.float64)
+    c_log = j * math.log(c * math.sqrt(2.0)) - gammaln(j + 1.0)
+    c_sign = np.where(j % 2 == 1, -1, 1).astype(np.int8)
+    return endpoint_series_log(c_sign, c_log, j / 2.0, d, np.asarray(k))
+
+
+def gaussian_log(c: float, d: int, k: np.ndarray):
+    """exp(-2c(1-t)): mu_k = e^{-2c} Gamma(d/2) c^{-(d-2)/2} I_{k+(d-2)/2}(2c), all positive."""
+    k = np.asarray(k, dtype=np.float64)
+    nu = k + (d - 2) / 2.0
+    z = 2.0 * c
+    with np.errstate(divide="ignore", under="ignore"):
+        v = ive(nu, z)
+        log_i = np.log(v) + z
+    # series where ive underflows or loses accuracy: I_nu(z) = (z/2)^nu/Gamma(nu+1) 0F1(;nu+1;z^2/4)
+    bad = ~(v > 1e-280)
+    if np.any(bad):
+        nb = nu[bad]
+        j = np.arange(200, dtype=np.float64)[:, None]
+        terms = j * math.log(z * z / 4.0) - gammaln(j + 1.0) - log_gamma_shift(nb[None, :] + 1.0, j)
+        m = terms.max(axis=0)
+        log_f = m + np.log(np.exp(terms - m).sum(axis=0))
+        log_i[bad] = nb * math.log(z / 2.0) - gammaln(nb + 1.0) + log_f
+    lg = -z + gammaln(d / 2.0) - (d - 2) / 2.0 * math.log(c) + log_i
+    return np.ones(k.shape, dtype=np.int8), lg

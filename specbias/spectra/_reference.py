@@ -1,0 +1,71 @@
+"""Independent high-precision route: mpmath quadrature of the Funk-Hecke integral.
+
+.. math::
+
+    \\mu_k = c_d \\int_0^\\pi \\varphi(\\cos\\theta)\\, P_k^{(d)}(\\cos\\theta)\\,
+             \\sin^{d-2}\\theta\\, d\\theta
+
+evaluated with tanh-sinh quadrature on subintervals short enough for the
+oscillations of :math:`P_k` (and split at theta = pi/2 where relu-type activations
+have a kink), inside ``mpmath.workdps``; the working precision is raised until the
+result is far above the round-off floor.  Slow (seconds), exact to ~``digits``.
+"""
+
+from __future__ import annotations
+
+import mpmath
+
+from ._kernels import Kernel, kernel
+from ._multiplicity import check_dimension
+
+
+def gegenbauer_normalized_mp(k: int, d: int, x):
+    """P_k^{(d)}(x) with P_k(1) = 1 by the three-term recurrence, in mpmath.
+
+    (k + d - 2) P_{k+1} = (2k + d - 2) x P_k - k P_{k-1}; for d = 2 this is Chebyshev.
+    """
+    p0, p1 = mpmath.mpf(1), x
+    if k == 0:
+        return p0
+    for j in range(1, k):
+        p0, p1 = p1, ((2 * j + d - 2) * x * p1 - j * p0) / (j + d - 2)
+    return p1
+
+
+def reference_eigenvalue(kern: Kernel | str, d: int, k: int, digits: int = 20):
+    """mu_k by adaptive mpmath quadrature, with about ``digits`` correct digits.
+
+    >>> from specbias.spectra._reference import reference_eigenvalue
+    >>> float(reference_eigenvalue("relu", 3, 0))  # mu_0 = 1/4
+    0.25
+    """
+    kern = kernel(kern)
+    d = check_dimension(d)
+    dps = digits + 15
+    for _ in range(3):
+        with mpmath.workdps(dps):
+            val = _quad(kern, d, k)
+            # accept once the value is well above the cancellation floor 10^-(dps-digits)
+            if val != 0 and mpmath.log10(abs(val)) > -(dps - digits - 5):
+                return +val
+        dps = 2 * dps
+    # still at the round-off floor after raising the precision: zero to ~10^-(dps - digits)
+    return mpmath.mpf(0)
+
+
+def _quad(kern: Kernel, d: int, k: int):
+    pi = mpmath.pi
+    cd = mpmath.gamma(mpmath.mpf(d) / 2) / (mpmath.sqrt(pi) * mpmath.gamma(mpmath.mpf(d - 1) / 2))
+
+    def f(th):
+        x = mpmath.cos(th)
+        return (
+            kern.phi_theta(th, mp=True)
+            * gegenbauer_normalized_mp(k, d, x)
+            * mpmath.sin(th) ** (d - 2)
+        )
+
+    pieces = max(2, k // 2 + 2)
+    pieces += pieces % 2  # even, so that pi/2 is a breakpoint
+    pts = [pi * j / pieces for j in range(pieces + 1)]
+    return cd * mpmath.quad(f, pts)

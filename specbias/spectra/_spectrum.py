@@ -1,0 +1,173 @@
+"""All eigenvalues mu_0..mu_K of a kernel at once, in float64 log space.
+
+The entry point :func:`eigenvalues` picks the best method for the kernel:
+
+* ``closed-form``: Gamma-function formulas (relu, step, relu-power, abs-power,
+  arccos0/1/2, ntk) -- relative error ~1e-15 + 4 eps |log mu_k|.
+* ``series``: endpoint (Puiseux) series in sqrt(1-t) with closed-form terms
+  (ntk-bias, laplace), with a cancellation and truncation estimate per k.
+* ``bessel``: modified Bessel closed form (gaussian).
+* ``quadrature``: float64 Gauss-Legendre in theta with an error estimate
+  (deep NTK / NNGP, user expressions), limited to k <= 4000.
+
+Every result carries a per-k relative error estimate; entries worse than
+``rtol`` raise :class:`~specbias.AccuracyError` (or are flagged with
+``strict=False``), never returned silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._errors import AccuracyError, InputError
+from . import _closed_forms as cf
+from ._conventions import CONVENTION
+from ._kernels import Kernel, kernel
+from ._multiplicity import check_dimension, harmonic_multiplicity, log_harmonic_multiplicity
+from ._quadrature import quadrature_eigenvalues
+
+KMAX_LIMIT = 10_000_000
+_EPS = np.finfo(float).eps
+METHODS = ("auto", "closed-form", "series", "bessel", "quadrature")
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """Eigenvalues mu_k, k = 0..K, of a dot-product kernel on S^{d-1}.
+
+    ``sign`` (int8: -1, 0, +1), ``log_abs`` (float64, -inf for exact zeros) and
+    ``rel_error`` (estimated relative error; 0 for exact zeros) are arrays over k.
+    ``values`` is ``sign * exp(log_abs)`` (underflows to 0 below ~1e-308: use logs).
+    Convention: :data:`CONVENTION` (multiplicities N(d,k) *not* included).
+    """
+
+    kernel: str
+    d: int
+    k: np.ndarray
+    sign: np.ndarray
+    log_abs: np.ndarray
+    rel_error: np.ndarray
+    method: str
+    convention: str = field(default=CONVENTION)
+
+    @property
+    def values(self) -> np.ndarray:
+        with np.errstate(under="ignore"):
+            return self.sign * np.exp(self.log_abs)
+
+    @property
+    def log_multiplicity(self) -> np.ndarray:
+        return log_harmonic_multiplicity(self.d, self.k)
+
+    def multiplicity(self, k: int) -> int:
+        return harmonic_multiplicity(self.d, int(k))
+
+    def __len__(self) -> int:
+        return len(self.k)
+
+
+def check_kmax(kmax: int) -> int:
+    if isinstance(kmax, bool) or int(kmax) != kmax or int(kmax) < 0:
+        raise InputError(f"kmax must be an integer >= 0, got {kmax!r}")
+    kmax = int(kmax)
+    if kmax > KMAX_LIMIT:
+        raise InputError(f"kmax={kmax} is too large (at most {KMAX_LIMIT})")
+    return kmax
+
+
+def default_method(kern: Kernel) -> str:
+    f = kern.family
+    if f in ("relu", "step", "relu-power", "abs-power", "arccos0", "arccos2"):
+        return "closed-form"
+    if f in ("arccos1", "ntk"):
+        return "closed-form" if kern.depth == 1 else "quadrature"
+    if f in ("ntk-bias", "laplace"):
+        return "series"
+    if f == "gaussian":
+        return "bessel"
+    return "quadrature"
+
+
+def eigenvalues(
+    kern: Kernel | str,
+    d: int,
+    kmax: int,
+    *,
+    method: str = "auto",
+    rtol: float = 1e-10,
+    strict: bool = True,
+) -> Spectrum:
+    """Eigenvalues mu_k for k = 0..kmax of ``kern`` on S^{d-1} (float64, log space).
+
+    .. math:: \\mu_k = c_d \\int_{-1}^1 \\varphi(t) P_k^{(d)}(t)(1-t^2)^{(d-3)/2} dt
+
+    Args:
+      kern: a kernel name such as ``"ntk"``, ``"relu-power:a=1.5"``, or a Kernel.
+      d: ambient dimension (data on S^{d-1}), d >= 2.
+      kmax: largest degree.
+      method: ``auto`` or one of ``closed-form``, ``series``, ``bessel``, ``quadrature``.
+      rtol: largest accepted estimated relative error of a non-zero mu_k.
+      strict: raise :class:`AccuracyError` when some mu_k misses ``rtol``; with
+        ``strict=False`` such entries are returned with their error estimate.
+
+    Returns:
+      A :class:`Spectrum`.
+
+    Examples:
+      >>> s = eigenvalues("relu", 3, 4)
+      >>> [round(float(v), 12) for v in s.values]  # 1/4, 1/6, 1/16, 0, -1/96
+      [0.25, 0.166666666667, 0.0625, 0.0, -0.010416666667]
+
+    References: Bach arXiv 1412.8690; Bietti & Mairal arXiv 1905.12173.
+    """
+    kern = kernel(kern)
+    d = check_dimension(d)
+    kmax = check_kmax(kmax)
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    chosen = default_method(kern) if method == "auto" else method
+    natural = default_method(kern)
+    if chosen != "quadrature" and chosen != natural:
+        raise InputError(f"method {chosen!r} is not available for {kern.spec} (use {natural!r})")
+    k = np.arange(kmax + 1)
+    if chosen == "closed-form":
+        sign, log_abs = _closed_form(kern, d, k)
+        rel = np.where(sign == 0, 0.0, 2e-15 + 4 * _EPS * np.abs(log_abs))
+    elif chosen == "series":
+        if kern.family == "ntk-bias":
+            sign, log_abs, rel = cf.ntk_bias_log(d, k)
+        else:
+            sign, log_abs, rel = cf.laplace_log(kern.get("c"), d, k)
+    elif chosen == "bessel":
+        sign, log_abs = cf.gaussian_log(kern.get("c"), d, k)
+        rel = 1e-14 + 4 * _EPS * np.abs(log_abs)
+    else:
+        mu, err = quadrature_eigenvalues(kern, d, kmax)
+        sign = np.sign(mu).astype(np.int8)
+        with np.errstate(divide="ignore"):
+            log_abs = np.log(np.abs(mu))
+            rel = np.where(mu != 0, err / np.abs(mu), np.inf)
+    bad = np.flatnonzero(rel > rtol)
+    if strict and bad.size:
+        kb = int(bad[0])
+        raise AccuracyError(
+            f"{kern.spec} at d={d}: {chosen} cannot certify mu_k to rtol={rtol:g} from k={kb} on "
+            f"(estimated relative error {rel[kb]:.1e}); lower kmax or raise rtol"
+        )
+    return Spectrum(kern.spec, d, k, sign.astype(np.int8), log_abs, rel, chosen)
+
+
+def _closed_form(kern: Kernel, d: int, k: np.ndarray):
+    f = kern.family
+    if f in ("relu", "step", "relu-power"):
+        a = {"relu": 1.0, "step": 0.0}.get(f) if f != "relu-power" else kern.get("a")
+        return cf.relu_power_log(a, d, k)
+    if f == "abs-power":
+        return cf.abs_power_log(kern.get("a"), d, k)
+    if f in ("arccos0", "arccos1", "arccos2"):
+        return cf.arccos_log(int(f[-1]), d, k)
+    if f == "ntk":
+        return cf.ntk_log(d, k)
+    raise InputError(f"no closed form for {kern.spec}")
