@@ -181,6 +181,33 @@ def decay_law(kern: Kernel | str, d: int) -> DecayLaw:
             sign,
             "" if is_int or f == "abs-power" else "times |sin(pi (k-a)/2)|",
         )
+    if f == "abs-power-rf":
+        a = sp.nsimplify(kern.get("a"))
+        if a.is_integer and int(a) % 2 == 0:
+            return DecayLaw(
+                spec,
+                d,
+                math.inf,
+                0.0,
+                "even",
+                None,
+                None,
+                "zero",
+                "even integer a: a polynomial kernel, mu_k = 0 for k > a",
+            )
+        moment = 2**a * sp.gamma(D / 2 + a) / sp.gamma(D / 2)
+        c = moment * (2 * _relu_power_const(a) * sp.Abs(sp.sin(sp.pi * a / 2))) ** 2
+        return DecayLaw(
+            spec,
+            d,
+            float(2 * a + d),
+            float(c.subs(D, d)),
+            "even",
+            2 * a + D,
+            sp.simplify(c),
+            "positive",
+            "smoothness nu_t = a + 1/2",
+        )
     if f in ("arccos0", "arccos2") or (f == "arccos1" and kern.depth == 1):
         n = int(f[-1])
         c = 2**n * sp.gamma(D / 2 + n) / sp.gamma(D / 2) * _relu_power_const(n) ** 2

@@ -100,9 +100,15 @@ def abs_power_log(a: float, d: int, k: np.ndarray):
     return s, np.where(odd, -np.inf, lg + LOG2)
 
 
-def log_gaussian_moment(n: int, d: int) -> float:
-    """log E|w|^{2n}, w ~ N(0, I_d): 2^n Gamma(d/2+n)/Gamma(d/2)."""
+def log_gaussian_moment(n: float, d: int) -> float:
+    """log E|w|^{2n}, w ~ N(0, I_d): 2^n Gamma(d/2+n)/Gamma(d/2) (any real n > -d/2)."""
     return n * LOG2 + float(log_gamma_shift(d / 2.0, float(n)))
+
+
+def abs_power_rf_log(a: float, d: int, k: np.ndarray):
+    """E_w[|w.x|^a |w.y|^a], w ~ N(0, I_d): E|w|^{2a} mu_k(|t|^a)^2 (Funk-Hecke twice)."""
+    s, lg = abs_power_log(a, d, k)
+    return (s != 0).astype(np.int8), np.where(s != 0, 2 * lg + log_gaussian_moment(a, d), -np.inf)
 
 
 def arccos_log(n: int, d: int, k: np.ndarray):

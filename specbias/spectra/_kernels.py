@@ -7,6 +7,8 @@ Names (CLI ``--kernel NAME[:key=value,...]`` and the Python API alike):
 ``step``             Theta(t)                        (activation)
 ``relu-power:a=A``   max(0, t)^A, A > -1             (activation)
 ``abs-power:a=A``    |t|^A, A > -1                   (activation / teacher)
+``abs-power-rf:a=A`` E_w[|w.x|^A |w.y|^A] = 2^A Gamma((A+1)/2)^2/pi 2F1(-A/2,-A/2;1/2;t^2):
+                     the random-feature teacher of arXiv 2206.12314 (smoothness A + 1/2)
 ``arccos0``          (pi - theta) / (2 pi)           E_w[Theta(w.x) Theta(w.y)]
 ``arccos1``          (sin th + (pi - th) cos th)/(2 pi)   E_w[relu(w.x) relu(w.y)]
 ``arccos2``          (3 sin th cos th + (pi-th)(1 + 2 cos^2 th))/(2 pi)
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 import sympy as sp
+from scipy.special import hyp2f1
 
 from .._errors import InputError
 
@@ -41,6 +44,7 @@ _PARAMS: dict[str, dict[str, tuple[type, float | int | None]]] = {
     "step": {},
     "relu-power": {"a": (float, None)},
     "abs-power": {"a": (float, None)},
+    "abs-power-rf": {"a": (float, None)},
     "arccos0": {},
     "arccos1": {"depth": (int, 1)},
     "arccos2": {},
@@ -268,6 +272,14 @@ def _phi_theta(k: Kernel, theta, mp: bool):
             if f == "abs-power":
                 return np.abs(t) ** a
             return np.where(t > 0, np.abs(t) ** a, 0.0)
+    if f == "abs-power-rf":
+        a = p["a"]
+        t = m.cos(theta)
+        if mp:
+            pre = 2**a * mpmath.gamma((a + 1) / 2) ** 2 / mpmath.pi
+            return pre * mpmath.hyp2f1(-a / 2, -a / 2, 0.5, t * t)
+        pre = 2**a * math.gamma((a + 1) / 2) ** 2 / math.pi
+        return pre * hyp2f1(-a / 2, -a / 2, 0.5, t * t)
     if f == "arccos0":
         return _j0(m, theta) / (2 * m.pi)
     if f == "arccos2":
@@ -315,6 +327,10 @@ def _sympy_phi(k: Kernel) -> sp.Expr:
         return sp.Piecewise((t ** sp.nsimplify(a), t > 0), (0, True))
     if f == "abs-power":
         return sp.Abs(t) ** sp.nsimplify(p["a"])
+    if f == "abs-power-rf":
+        a = sp.nsimplify(p["a"])
+        pre = 2**a * sp.gamma((a + 1) / 2) ** 2 / pi
+        return pre * sp.hyper([-a / 2, -a / 2], [sp.Rational(1, 2)], t**2)
     if f == "arccos0":
         return (pi - th) / (2 * pi)
     if f == "arccos2":

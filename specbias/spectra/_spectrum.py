@@ -79,7 +79,7 @@ def check_kmax(kmax: int) -> int:
 
 def default_method(kern: Kernel) -> str:
     f = kern.family
-    if f in ("relu", "step", "relu-power", "abs-power", "arccos0", "arccos2"):
+    if f in ("relu", "step", "relu-power", "abs-power", "abs-power-rf", "arccos0", "arccos2"):
         return "closed-form"
     if f in ("arccos1", "ntk"):
         return "closed-form" if kern.depth == 1 else "quadrature"
@@ -166,6 +166,8 @@ def _closed_form(kern: Kernel, d: int, k: np.ndarray):
         return cf.relu_power_log(a, d, k)
     if f == "abs-power":
         return cf.abs_power_log(kern.get("a"), d, k)
+    if f == "abs-power-rf":
+        return cf.abs_power_rf_log(kern.get("a"), d, k)
     if f in ("arccos0", "arccos1", "arccos2"):
         return cf.arccos_log(int(f[-1]), d, k)
     if f == "ntk":
