@@ -152,17 +152,28 @@ def endpoint_power_log(gamma: np.ndarray, d: int, k: np.ndarray):
     g = np.asarray(gamma, dtype=np.float64)[:, None]
     kf = np.asarray(k, dtype=np.float64)[None, :]
     g, kf = np.broadcast_arrays(g, kf)
-    s_inv, l_inv = log_inv_gamma(g - kf + 1.0)
+    z = g - kf + 1.0
+    s_inv, l_inv = log_inv_gamma(z)
+    lg = (d - 2) * LOG2 + gammaln(d / 2.0) - 0.5 * LOG_PI + gammaln(g + 1.0) + g * LOG2
+    direct = z > 0
     # Gamma(g+(d-1)/2)/Gamma(g+k+d-1): shift by k + (d-1)/2
-    lg = (
-        (d - 2) * LOG2
-        + gammaln(d / 2.0)
-        - 0.5 * LOG_PI
-        + gammaln(g + 1.0)
-        + g * LOG2
-        - log_gamma_shift(g + (d - 1) / 2.0, kf + (d - 1) / 2.0)
-        + l_inv
+    lg[direct] += (
+        -log_gamma_shift(g[direct] + (d - 1) / 2.0, kf[direct] + (d - 1) / 2.0) + l_inv[direct]
     )
+    refl = ~direct
+    if np.any(refl):
+        # 1/Gamma(z) = Gamma(k-g) sin(pi z)/pi: pair Gamma(k-g)/Gamma(g+k+d-1) in one
+        # log_gamma_shift, so that no O(eps k log k) error of two huge log-Gammas leaks in.
+        gr, kr, zr = g[refl], kf[refl], z[refl]
+        sin_z = np.sin(np.pi * (zr - 2.0 * np.floor(zr / 2.0)))
+        with np.errstate(divide="ignore"):
+            log_sin = np.where(zr == np.round(zr), -np.inf, np.log(np.abs(sin_z)))
+        lg[refl] += (
+            gammaln(gr + (d - 1) / 2.0)
+            - log_gamma_shift(kr - gr, 2.0 * gr + d - 1.0)
+            + log_sin
+            - LOG_PI
+        )
     parity = np.where(kf % 2 == 1, -1, 1).astype(np.int8)
     return (s_inv * parity).astype(np.int8), np.where(s_inv == 0, -np.inf, lg)
 
@@ -181,8 +192,12 @@ def endpoint_series_log(coef_sign, coef_log, gamma, d: int, k: np.ndarray, poly=
     sign, log_abs, log_scale = signed_logsumexp(s, lg, axis=0)
     # truncation: the last three series terms bound a geometric tail (ratio <= 1/2)
     tail = np.max(lg[-4:-1] if poly is not None else lg[-3:], axis=0) + LOG2
+    # round-off: each term carries ~2e-15 + 4 eps |log term| (as the closed forms), amplified
+    # by the cancellation ratio sum|terms| / |sum|
+    eps = np.finfo(float).eps
     with np.errstate(over="ignore", invalid="ignore"):
-        rel = 8 * np.finfo(float).eps * np.exp(log_scale - log_abs) + np.exp(tail - log_abs)
+        floor = 2e-15 + 4 * eps * np.abs(log_abs)
+        rel = floor * np.exp(log_scale - log_abs) + np.exp(tail - log_abs)
     rel = np.where(sign == 0, np.inf, rel)
     return sign, log_abs, rel
 
@@ -236,22 +251,74 @@ def laplace_log(c: float, d: int, k: np.ndarray, n_terms: int | None = None):
     return endpoint_series_log(c_sign, c_log, j / 2.0, d, np.asarray(k))
 
 
+GAUSSIAN_SERIES_CMAX = 50.0  # 0F1 series in c^2 converges to << eps within 200 terms
+
+
 def gaussian_log(c: float, d: int, k: np.ndarray):
-    """exp(-2c(1-t)): mu_k = e^{-2c} Gamma(d/2) c^{-(d-2)/2} I_{k+(d-2)/2}(2c), all positive."""
+    """exp(-2c(1-t)): mu_k = e^{-2c} Gamma(d/2) c^{-(d-2)/2} I_{k+(d-2)/2}(2c), all positive.
+
+    With I_nu(2c) = c^nu/Gamma(nu+1) 0F1(;nu+1;c^2) and nu = k+(d-2)/2:
+    log mu_k = -2c + k log c - log(Gamma(k+d/2)/Gamma(d/2)) + log 0F1(;k+d/2;c^2), every
+    piece O(eps |log mu_k|) accurate.  The positive 0F1 series is used for c <= 50 (and
+    where ive underflows); scipy's ive otherwise (error bound :func:`gaussian_rel_error`).
+    """
     k = np.asarray(k, dtype=np.float64)
     nu = k + (d - 2) / 2.0
     z = 2.0 * c
-    with np.errstate(divide="ignore", under="ignore"):
-        v = ive(nu, z)
-        log_i = np.log(v) + z
-    # series where ive underflows or loses accuracy: I_nu(z) = (z/2)^nu/Gamma(nu+1) 0F1(;nu+1;z^2/4)
-    bad = ~(v > 1e-280)
-    if np.any(bad):
-        nb = nu[bad]
-        j = np.arange(200, dtype=np.float64)[:, None]
-        terms = j * math.log(z * z / 4.0) - gammaln(j + 1.0) - log_gamma_shift(nb[None, :] + 1.0, j)
+    if c <= GAUSSIAN_SERIES_CMAX:
+        lg = np.empty_like(k)
+        use = np.ones(k.shape, dtype=bool)
+    else:
+        with np.errstate(divide="ignore", under="ignore"):
+            v = ive(nu, z)
+            log_i = np.log(v) + z
+        lg = -z + gammaln(d / 2.0) - (d - 2) / 2.0 * math.log(c) + log_i
+        use = ~(v > 1e-280)
+    idx = np.flatnonzero(use)
+    n_terms = int(min(200, 4 * c + 40))
+    j = np.arange(n_terms, dtype=np.float64)[:, None]
+    for lo in range(0, idx.size, 1 << 15):
+        ii = idx[lo : lo + (1 << 15)]
+        kb = k[ii]
+        b = (kb + d / 2.0)[None, :]  # 0F1(; b; c^2) = sum_j c^{2j} / (j! (b)_j)
+        terms = j * (2.0 * math.log(c)) - gammaln(j + 1.0) - log_gamma_shift(b, j)
         m = terms.max(axis=0)
         log_f = m + np.log(np.exp(terms - m).sum(axis=0))
-        log_i[bad] = nb * math.log(z / 2.0) - gammaln(nb + 1.0) + log_f
-    lg = -z + gammaln(d / 2.0) - (d - 2) / 2.0 * math.log(c) + log_i
+        lg[ii] = -z + kb * math.log(c) - log_gamma_shift(d / 2.0, kb) + log_f
     return np.ones(k.shape, dtype=np.int8), lg
+
+
+def gaussian_rel_error(c: float, d: int, log_abs: np.ndarray) -> np.ndarray:
+    """Relative error bound of :func:`gaussian_log` (round-off of the log-space pieces)."""
+    eps = np.finfo(float).eps
+    # -2c and log 0F1 ~ +2c cancel in log space
+    rel = 1e-14 + 4 * eps * (np.abs(log_abs) + 2.0 * c)
+    if c > GAUSSIAN_SERIES_CMAX:  # ive route: log Gamma(d/2) and log I_nu cancel too
+        rel = rel + 4 * eps * math.lgamma(d / 2.0)
+    return rel
+
+
+def polynomial_log(coeffs, d: int, k: np.ndarray):
+    """phi(t) = sum_j a_j t^j: mu_k = sum_j a_j (1 + (-1)^{j+k}) mu_k(max(0,t)^j).
+
+    Returns (sign, log_abs, rel_err); rel_err is the round-off of the signed sum
+    (~1e-15 amplified by the cancellation ratio).  mu_k = 0 exactly for k > degree.
+    """
+    k = np.asarray(k)
+    rows_s, rows_l = [], []
+    for j, a in enumerate(coeffs):
+        if a == 0:
+            continue
+        s, lg = relu_power_log(float(j), d, k)
+        s = np.where((j + k) % 2 == 1, 0, s).astype(np.int8) * np.int8(np.sign(a))
+        rows_s.append(s)
+        rows_l.append(lg + LOG2 + math.log(abs(a)))
+    if not rows_s:
+        return np.zeros(k.shape, np.int8), np.full(k.shape, -np.inf), np.zeros(k.shape)
+    sign, log_abs, log_scale = signed_logsumexp(np.stack(rows_s), np.stack(rows_l), axis=0)
+    exact_zero = np.all(np.stack(rows_s) == 0, axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        rel = (2e-15 + 4 * np.finfo(float).eps * np.abs(log_abs)) * np.exp(log_scale - log_abs)
+    rel = np.where(exact_zero, 0.0, np.where(sign == 0, np.inf, rel))
+    sign = np.where(exact_zero, 0, sign).astype(np.int8)
+    return sign, np.where(exact_zero, -np.inf, log_abs), rel

@@ -324,11 +324,11 @@ def _sympy_phi(k: Kernel) -> sp.Expr:
     pi = sp.pi
     if f in ("relu", "step", "relu-power"):
         a = {"relu": 1, "step": 0}.get(f, p.get("a"))
-        return sp.Piecewise((t ** sp.nsimplify(a), t > 0), (0, True))
+        return sp.Piecewise((t ** sp.nsimplify(a, rational=True), t > 0), (0, True))
     if f == "abs-power":
-        return sp.Abs(t) ** sp.nsimplify(p["a"])
+        return sp.Abs(t) ** sp.nsimplify(p["a"], rational=True)
     if f == "abs-power-rf":
-        a = sp.nsimplify(p["a"])
+        a = sp.nsimplify(p["a"], rational=True)
         pre = 2**a * sp.gamma((a + 1) / 2) ** 2 / pi
         return pre * sp.hyper([-a / 2, -a / 2], [sp.Rational(1, 2)], t**2)
     if f == "arccos0":
@@ -337,15 +337,15 @@ def _sympy_phi(k: Kernel) -> sp.Expr:
         return (3 * sp.sqrt(1 - t**2) * t + (pi - th) * (1 + 2 * t**2)) / (2 * pi)
     if f in ("arccos1", "ntk"):
         sigma, ntk = deep_relu_kernels(_SP, th, p["depth"])
-        return sp.simplify(sigma if f == "arccos1" else ntk)
+        return sigma if f == "arccos1" else ntk
     if f == "ntk-bias":
         u = (1 + t) / 2
         tht = sp.acos(u)
         return (sp.sqrt(1 - u**2) + (pi - tht) * u) / pi + (t + 1) * (pi - tht) / (2 * pi)
     if f == "laplace":
-        return sp.exp(-sp.nsimplify(p["c"]) * sp.sqrt(2 - 2 * t))
+        return sp.exp(-sp.nsimplify(p["c"], rational=True) * sp.sqrt(2 - 2 * t))
     if f == "gaussian":
-        return sp.exp(-2 * sp.nsimplify(p["c"]) * (1 - t))
+        return sp.exp(-2 * sp.nsimplify(p["c"], rational=True) * (1 - t))
     if f == "expr":
         return sp.sympify(k.expr_text, locals={"t": T})
     raise InputError(f"unknown kernel {f!r}")

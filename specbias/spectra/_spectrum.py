@@ -87,7 +87,24 @@ def default_method(kern: Kernel) -> str:
         return "series"
     if f == "gaussian":
         return "bessel"
+    if f == "expr" and polynomial_coefficients(kern) is not None:
+        return "closed-form"
     return "quadrature"
+
+
+def polynomial_coefficients(kern: Kernel) -> list[float] | None:
+    """[a_0, a_1, ...] when the user expression is a polynomial in t, else None."""
+    if kern.family != "expr":
+        return None
+    import sympy as sp
+
+    from ._kernels import T
+
+    expr = kern.sympy_expr()
+    if not expr.is_polynomial(T):
+        return None
+    poly = sp.Poly(expr, T)
+    return [float(c) for c in reversed(poly.all_coeffs())]
 
 
 def eigenvalues(
@@ -125,6 +142,8 @@ def eigenvalues(
     kern = kernel(kern)
     d = check_dimension(d)
     kmax = check_kmax(kmax)
+    if not (isinstance(rtol, (int, float)) and np.isfinite(rtol) and rtol > 0):
+        raise InputError(f"rtol must be a finite number > 0, got {rtol!r}")
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     chosen = default_method(kern) if method == "auto" else method
@@ -132,7 +151,9 @@ def eigenvalues(
     if chosen != "quadrature" and chosen != natural:
         raise InputError(f"method {chosen!r} is not available for {kern.spec} (use {natural!r})")
     k = np.arange(kmax + 1)
-    if chosen == "closed-form":
+    if chosen == "closed-form" and kern.family == "expr":
+        sign, log_abs, rel = cf.polynomial_log(polynomial_coefficients(kern), d, k)
+    elif chosen == "closed-form":
         sign, log_abs = _closed_form(kern, d, k)
         rel = np.where(sign == 0, 0.0, 2e-15 + 4 * _EPS * np.abs(log_abs))
     elif chosen == "series":
@@ -142,7 +163,7 @@ def eigenvalues(
             sign, log_abs, rel = cf.laplace_log(kern.get("c"), d, k)
     elif chosen == "bessel":
         sign, log_abs = cf.gaussian_log(kern.get("c"), d, k)
-        rel = 1e-14 + 4 * _EPS * np.abs(log_abs)
+        rel = cf.gaussian_rel_error(kern.get("c"), d, log_abs)
     else:
         mu, err = quadrature_eigenvalues(kern, d, kmax)
         sign = np.sign(mu).astype(np.int8)
