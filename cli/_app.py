@@ -1,0 +1,63 @@
+"""The typer app: commands, ``--version``, and the one place errors become one line."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+import specbias
+
+from ._check import check
+from ._curve import curve
+from ._decay import decay
+from ._predict import predict
+from ._spectrum import spectrum
+
+
+class _Group(TyperGroup):
+    """Turn every :class:`~specbias.SpecbiasError` into ``error: <message>``, exit 1."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except specbias.SpecbiasError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(code=1) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="specbias",
+    help="Spectral-bias theory calculator: kernel spectra on the sphere, learning-curve "
+    "exponents, feature learning versus lazy training.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"specbias {specbias.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass  # the app's help text is given to typer.Typer above
+
+
+app.command("predict")(predict)
+app.command("spectrum")(spectrum)
+app.command("decay")(decay)
+app.command("curve")(curve)
+app.command("check")(check)

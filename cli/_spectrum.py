@@ -1,0 +1,53 @@
+"""``specbias spectrum``: eigenvalues mu_k, k = 0..kmax, with multiplicities and errors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+import specbias
+from specbias.spectra._spectrum import METHODS
+
+from ._output import show_spectrum
+
+
+def spectrum(
+    kernel: Annotated[
+        str,
+        typer.Option(
+            help="Kernel or activation, NAME[:key=value,...], e.g. relu, ntk, "
+            "relu-power:a=1.5, ntk:depth=3, laplace:c=1, 'expr:t**3 + exp(t)'."
+        ),
+    ],
+    d: Annotated[int, typer.Option(help="Ambient dimension: data uniform on S^(d-1), d >= 2.")],
+    kmax: Annotated[int, typer.Option(help="Largest degree k.")],
+    exact: Annotated[
+        bool, typer.Option("--exact", help="Add the exact (sympy) value of each mu_k.")
+    ] = False,
+    latex: Annotated[
+        bool, typer.Option("--latex", help="Write exact values as LaTeX (with --exact).")
+    ] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    method: Annotated[str, typer.Option(help=f"One of {', '.join(METHODS)}.")] = "auto",
+    rtol: Annotated[
+        float, typer.Option(help="Largest accepted estimated relative error of mu_k.")
+    ] = 1e-10,
+) -> None:
+    """Eigenvalues mu_k of a dot-product kernel on S^(d-1) (multiplicity not included)."""
+    if latex and not exact:
+        raise specbias.InputError("--latex formats exact values: add --exact")
+    spec = specbias.eigenvalues(kernel, d, kmax, method=method, rtol=rtol)
+    exact_values = _exact_values(spec, latex) if exact else None
+    show_spectrum(spec, exact_values, as_json=json)
+
+
+def _exact_values(spec: specbias.Spectrum, latex: bool) -> tuple[str, list[str]]:
+    """(formula line, exact mu_k as text), the largest k first so the limit is hit at once."""
+    import sympy as sp
+
+    from specbias.spectra._exact import eigenvalue_text, exact_eigenvalue
+
+    show = sp.latex if latex else sp.sstr
+    values = [exact_eigenvalue(spec.kernel, spec.d, k) for k in range(len(spec) - 1, -1, -1)]
+    return eigenvalue_text(spec.kernel, latex=latex), [show(v) for v in reversed(values)]

@@ -1,0 +1,36 @@
+"""The two records every paper check uses: the check itself and its result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of one paper check.
+
+    ``details`` is a list of rows (dicts with the same keys, JSON-friendly values),
+    one per compared quantity, so that a failure says exactly what disagreed.
+    """
+
+    name: str
+    passed: bool
+    details: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PaperCheck:
+    """A claim of a paper, re-derived from specbias' own numbers.
+
+    ``reference`` is the arXiv id; ``run()`` recomputes everything and returns a
+    :class:`CheckResult` (no caching, no randomness).
+    """
+
+    name: str
+    reference: str
+    description: str
+    runner: Callable[[], CheckResult]
+
+    def run(self) -> CheckResult:
+        return self.runner()
