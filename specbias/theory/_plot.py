@@ -1,0 +1,48 @@
+"""Learning-curve figure (the theory layer's one plot writer; matplotlib, no pyplot state)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .._errors import InputError
+from ._learning_curve import LearningCurve
+
+
+def plot_learning_curve(lc: LearningCurve, path: str | Path) -> Path:
+    """Write a log-log plot of gen_error(n) with the asymptotic power law n^-beta.
+
+    The power law is anchored at the largest n; its exponent is ``lc.beta_predicted``
+    (min(2 nu_t, 2 alpha)/(d-1)).  The format follows the file suffix (png, pdf, svg).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".pdf", ".svg"):
+        raise InputError(f"plot file must end in .png, .pdf or .svg, got {path.name!r}")
+    if not path.parent.exists():
+        raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
+    fig = Figure(figsize=(6.0, 4.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    n, err = np.asarray(lc.n, float), np.asarray(lc.gen_error, float)
+    ax.loglog(n, err, "o-", ms=3, lw=1.5, label=f"theory ({lc.kernel})")
+    beta = lc.beta_predicted
+    if beta is not None and beta > 0 and math.isfinite(beta):
+        ax.loglog(
+            n,
+            err[-1] * (n / n[-1]) ** (-beta),
+            "--",
+            color="0.4",
+            label=f"$n^{{-{beta:.3g}}}$ (predicted $\\beta$)",
+        )
+    ax.set_xlabel("training-set size n")
+    ax.set_ylabel("generalization error (clean target)")
+    ax.set_title(f"{lc.kernel} on S$^{{{lc.d - 1}}}$, target {lc.target}", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=9)
+    fig.savefig(path, dpi=120)
+    return path
