@@ -1,4 +1,37 @@
-"""Numeric validation layer (JAX): train one-hidden-layer nets, solve infinite-width limits.
+"""Numeric validation layer: train one-hidden-layer nets (JAX) and solve their limits.
 
-Library code here never changes ``jax.config`` at import; entry points enable x64.
+The infinite-width solvers, target sampler, exponent fit and result store are
+numpy/scipy only; the network and training modules use JAX.  Library code never
+changes ``jax.config``: entry points (the CLI, benchmarks, tests) enable float64.
 """
+
+from ._fit import PowerLawFit as PowerLawFit
+from ._fit import beta_in_ci as beta_in_ci
+from ._fit import fit_power_law as fit_power_law
+from ._limits import KernelRegression as KernelRegression
+from ._limits import VariationNormFit as VariationNormFit
+from ._limits import kernel_regression as kernel_regression
+from ._limits import min_variation_norm_interpolation as min_variation_norm_interpolation
+from ._network import NetConfig as NetConfig
+from ._network import Params as Params
+from ._network import apply as apply
+from ._network import empirical_ntk as empirical_ntk
+from ._network import init_params as init_params
+from ._network import learning_rate_scale as learning_rate_scale
+from ._network import mse_loss as mse_loss
+from ._sphere import sample_sphere as sample_sphere
+from ._sphere import sample_sphere_np as sample_sphere_np
+from ._store import ResultStore as ResultStore
+from ._store import Run as Run
+from ._store import run_key as run_key
+from ._targets_sample import TargetSample as TargetSample
+from ._targets_sample import sample_target as sample_target
+from ._targets_sample import target_variance as target_variance
+from ._train import ATOM_THRESHOLD as ATOM_THRESHOLD
+from ._train import STOP_REASONS as STOP_REASONS
+from ._train import TrainResult as TrainResult
+from ._train import init_ensemble as init_ensemble
+from ._train import observables as observables
+from ._train import train as train
+from ._train import train_ensemble as train_ensemble
+from ._train import train_reference as train_reference

@@ -1,0 +1,75 @@
+"""Polynomial fast path, batch multiplicities, the abs-power-rf teacher, input limits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import mpmath
+import numpy as np
+import pytest
+
+import specbias
+
+# exact-vs-float agreement of the polynomial path: ~1e-15 per term times the
+# cancellation ratio of the signed sum (coefficients of order 1 here)
+POLY_RTOL = 1e-13
+
+
+@pytest.mark.parametrize("d", [2, 3, 6])
+def test_polynomial_expr_matches_exact(d):
+    spec = "expr:3*t**5 - 2*t**3 + t**2/7 - 1"
+    s = specbias.eigenvalues(spec, d, 8)
+    assert s.method == "closed-form"
+    for k in range(9):
+        exact = specbias.exact_eigenvalue(spec, d, k)
+        if exact == 0:
+            assert s.sign[k] == 0
+        else:
+            assert float(s.values[k]) == pytest.approx(float(exact), rel=POLY_RTOL)
+    # trace identity: sum_k N(d,k) mu_k = phi(1) = 3 - 2 + 1/7 - 1
+    total = float(np.sum(np.exp(s.log_multiplicity) * s.values))
+    assert total == pytest.approx(1 / 7, rel=1e-13)
+
+
+def test_harmonic_multiplicities_batch_matches_single():
+    for d in (2, 3, 7, 50):
+        batch = specbias.harmonic_multiplicities(d, 40)
+        assert batch == [specbias.harmonic_multiplicity(d, k) for k in range(41)]
+
+
+@pytest.mark.parametrize("k", [0, 6, 30])
+def test_abs_power_rf_against_quadrature(k):
+    kern = "abs-power-rf:a=1.5"
+    s = specbias.eigenvalues(kern, 4, 40)
+    ref = specbias.reference_eigenvalue(kern, 4, k, digits=16)
+    assert float(abs(mpmath.mpf(float(s.values[k])) / ref - 1)) < 1e-12
+    assert np.all(s.sign[1::2] == 0)  # an even teacher
+
+
+def test_abs_power_rf_smoothness():
+    law = specbias.decay_law("abs-power-rf:a=1.5", 5)
+    # c_k ~ k^{-2 nu_t - (d-1)} with nu_t = a + 1/2
+    assert law.alpha == pytest.approx(2 * 2.0 + 5 - 1)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: specbias.eigenvalues("relu", 3, 4, rtol=float("nan")), "rtol"),
+        (lambda: specbias.eigenvalues("relu", 10**9, 4), "too large"),
+        (lambda: specbias.predict(10**11, 2.0), "too large"),
+        (lambda: specbias.eigenvalues("relu", "x", 4), "integer"),
+    ],
+)
+def test_bad_input_is_refused(call, message):
+    with pytest.raises(specbias.InputError, match=message):
+        call()
+
+
+def test_import_does_not_load_jax():
+    code = "import sys, specbias; print('jax' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/"
+    )
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,591 @@
+"""Infinite-width references for one-hidden-layer ReLU nets on S^{d-1} (numpy/scipy only).
+
+* Lazy limit: kernel (ridgeless) regression with the NTK, :func:`kernel_regression`.
+* Feature limit: minimum variation-norm interpolation,
+  :func:`min_variation_norm_interpolation`,
+
+  .. math:: \\min \\sum_h |c_h| \\quad\\text{s.t.}\\quad
+            \\sum_h c_h\\, \\sigma(\\theta_h\\cdot x_i) = y_i,\\ |\\theta_h| = 1,
+
+  with sigma = ReLU.  ReLU is positively 1-homogeneous, so the weight-decay norm
+  sum_h |c_h| |w_h| of a net with input weights w_h folds into c_h = c_h |w_h|,
+  theta_h = w_h / |w_h|.  The problem is a linear program over the (continuous)
+  dictionary of unit theta's; its dual is
+
+  .. math:: \\max_\\lambda\\ y\\cdot\\lambda \\quad\\text{s.t.}\\quad
+            |g_\\lambda(\\theta)| \\le 1\\ \\forall |\\theta| = 1,\\qquad
+            g_\\lambda(\\theta) = \\sum_i \\lambda_i \\sigma(\\theta\\cdot x_i).
+
+  A basic optimal solution of the LP has at most n nonzero coefficients (n equality
+  constraints), hence the minimizer is a network of n_A <= n neurons (Petrini,
+  Cagnetta, Vanden-Eijnden, Wyart arXiv 2206.12314, section on the feature regime).
+
+Both references use float64; every numerical safeguard (Cholesky jitter, final dual
+violation) is reported in the result, never applied silently.
+
+The module never imports JAX.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+from scipy.optimize import linprog, nnls
+
+from .._errors import AccuracyError, InputError
+from ..spectra import Kernel
+from ..spectra import kernel as parse_kernel
+
+# |x| may differ from 1 by float32 round-off (1e-7) but not more.
+SPHERE_TOL = 1e-6
+# Jitter ladder of the Cholesky factorization, relative to mean(diag K):
+# first 0, then 1e-14, 1e-13, ... up to MAX_REL_JITTER.
+FIRST_REL_JITTER = 1e-14
+MAX_REL_JITTER = 1e-4
+# Two unit directions closer than this (Euclidean) are the same neuron; g_lambda is
+# Lipschitz with constant sum|lambda| (often 1e2..1e4), so this must stay tiny.
+SAME_DIRECTION = 1e-12
+# Beyond |x . y| > ANGLE_SWITCH the angle comes from the chord |x -+ y| (arccos loses
+# digits there: d theta = dt / sin theta).
+ANGLE_SWITCH = 0.99
+# HiGHS tolerances: far below the defaults (1e-7) so that the LP interpolates to 1e-10.
+_HIGHS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+
+
+# ------------------------------------------------------------------------------------
+# shared helpers
+def check_sphere_points(x, name: str, d: int | None = None) -> np.ndarray:
+    """``x`` as a float64 ``(n, d)`` array of unit vectors, else :class:`InputError`."""
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 2:
+        raise InputError(f"{name} must have shape (n, d) with n >= 1, d >= 2, got {arr.shape}")
+    if d is not None and arr.shape[1] != d:
+        raise InputError(f"{name} has dimension {arr.shape[1]}, expected d = {d}")
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{name} contains non-finite values")
+    dev = float(np.max(np.abs(np.linalg.norm(arr, axis=1) - 1.0)))
+    if dev > SPHERE_TOL:
+        raise InputError(f"{name} must lie on the unit sphere (max ||x| - 1| = {dev:.3g})")
+    return arr
+
+
+def _check_labels(y, n: int, name: str = "y_train") -> np.ndarray:
+    arr = np.asarray(y, dtype=np.float64)
+    if arr.shape != (n,):
+        raise InputError(f"{name} must have shape ({n},), got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{name} contains non-finite values")
+    return arr
+
+
+def gram_matrix(x: np.ndarray, y: np.ndarray | None, spec: str | Kernel) -> np.ndarray:
+    """``K[i, j] = phi(x_i . y_j)`` for unit vectors (``y=None``: symmetric ``K(x, x)``).
+
+    Evaluated through the angle, ``phi_theta``: kernels such as the NTK have a
+    sqrt(1 - t) cusp at t = 1, where arccos of a rounded dot product would be off
+    by 1e-8 (so a kernel interpolant would miss its own training points by
+    1e-8 |alpha|).  Near-parallel pairs (|t| > ANGLE_SWITCH) get the angle from
+    the chord, theta = 2 arcsin(|x - y| / 2), exactly 0 for identical points.
+    """
+    k = parse_kernel(spec)
+    theta = pair_angles(x, x if y is None else y)
+    if y is None:
+        theta = 0.5 * (theta + theta.T)
+        np.fill_diagonal(theta, 0.0)
+    out = np.asarray(k.phi_theta(theta), dtype=np.float64)
+    if not np.all(np.isfinite(out)):
+        raise InputError(f"kernel {k.spec!r} is not finite on these points")
+    return out
+
+
+def pair_angles(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Angles arccos(x_i . y_j) in [0, pi], accurate near 0 and pi (chord formula)."""
+    t = np.clip(x @ y.T, -1.0, 1.0)
+    theta = np.arccos(t)
+    for sgn, base in ((1.0, 0.0), (-1.0, np.pi)):
+        i, j = np.nonzero(sgn * t > ANGLE_SWITCH)
+        chord = np.linalg.norm(x[i] - sgn * y[j], axis=1)
+        theta[i, j] = base + sgn * 2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0))
+    return theta
+
+
+def jittered_cholesky(
+    matrix: np.ndarray,
+    *,
+    max_rel_jitter: float = MAX_REL_JITTER,
+    what: str = "kernel matrix",
+) -> tuple[tuple[np.ndarray, bool], float]:
+    """Lower Cholesky factor of ``matrix + jitter I`` with the smallest working jitter.
+
+    The ladder is 0, then ``1e-14 * trace/n`` times 10, 100, ... up to
+    ``max_rel_jitter * trace/n``; beyond it :class:`AccuracyError`.
+
+    Returns:
+        ``(cho_factor result (lower=True), jitter)``; ``jitter`` is absolute.
+    """
+    n = matrix.shape[0]
+    scale = float(np.trace(matrix)) / n
+    if not scale > 0:
+        raise AccuracyError(f"{what} has non-positive trace {scale * n:.3g}")
+    ladder = [0.0]
+    rel = FIRST_REL_JITTER
+    while rel <= max_rel_jitter * (1 + 1e-9):
+        ladder.append(rel * scale)
+        rel *= 10.0
+    eye = np.eye(n)
+    for jitter in ladder:
+        try:
+            fac = cho_factor(matrix + jitter * eye, lower=True, check_finite=False)
+        except np.linalg.LinAlgError:
+            continue
+        if np.all(np.isfinite(fac[0])):
+            return fac, jitter
+    raise AccuracyError(
+        f"{what} ({n}x{n}) is not positive definite even with jitter "
+        f"{max_rel_jitter:.0e} * trace/n; points may be duplicated"
+    )
+
+
+# ------------------------------------------------------------------------------------
+# lazy limit
+class KernelRegression(NamedTuple):
+    """Result of :func:`kernel_regression`.
+
+    ``coef`` are the representer coefficients alpha = (K + (ridge + jitter) I)^{-1} y,
+    ``prediction = K(x_test, x_train) alpha``; ``jitter`` is the absolute diagonal
+    shift the Cholesky factorization needed (0.0 when none).
+    """
+
+    prediction: np.ndarray
+    coef: np.ndarray
+    jitter: float
+
+
+def kernel_regression(
+    x_train,
+    y_train,
+    x_test,
+    kernel: str | Kernel = "ntk",
+    ridge: float = 0.0,
+    *,
+    max_rel_jitter: float = MAX_REL_JITTER,
+) -> KernelRegression:
+    """Kernel (ridge / ridgeless) regression with a dot-product kernel on the sphere.
+
+    .. math:: \\hat f(x) = K(x, X)\\,(K(X, X) + \\lambda I)^{-1} y
+
+    solved by a float64 Cholesky factorization.  If ``K + ridge I`` is numerically
+    singular a jitter is added (0, then 1e-14 trace/n, x10 each time, up to
+    ``max_rel_jitter`` trace/n, then :class:`AccuracyError`) and reported.
+
+    Args:
+        x_train: ``(n, d)`` unit vectors.
+        y_train: ``(n,)`` labels.
+        x_test: ``(m, d)`` unit vectors.
+        kernel: kernel name understood by :func:`specbias.kernel` (default: the
+            two-layer ReLU NTK, the lazy-training limit).
+        ridge: lambda >= 0 (absolute units of K); 0 = ridgeless interpolation.
+
+    Returns:
+        :class:`KernelRegression` ``(prediction, coef, jitter)``.
+
+    Examples:
+        >>> x = np.eye(3)
+        >>> out = kernel_regression(x, [1.0, 2.0, 3.0], x, "ntk")
+        >>> bool(np.allclose(out.prediction, [1, 2, 3])), out.jitter
+        (True, 0.0)
+    """
+    xtr = check_sphere_points(x_train, "x_train")
+    xte = check_sphere_points(x_test, "x_test", xtr.shape[1])
+    y = _check_labels(y_train, xtr.shape[0])
+    if not (np.isfinite(ridge) and ridge >= 0):
+        raise InputError(f"ridge must be finite and >= 0, got {ridge!r}")
+    k = parse_kernel(kernel)
+    gram = gram_matrix(xtr, None, k)
+    if ridge:
+        gram = gram + ridge * np.eye(len(y))
+    fac, jitter = jittered_cholesky(gram, max_rel_jitter=max_rel_jitter, what="kernel matrix")
+    coef = cho_solve(fac, y, check_finite=False)
+    prediction = gram_matrix(xte, xtr, k) @ coef
+    return KernelRegression(prediction, coef, jitter)
+
+
+# ------------------------------------------------------------------------------------
+# feature limit
+def relu_features(theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``Phi[i, h] = relu(theta_h . x_i)``, shape ``(len(x), len(theta))``."""
+    return np.maximum(x @ theta.T, 0.0)
+
+
+@dataclass(frozen=True)
+class VariationNormFit:
+    """Result of :func:`min_variation_norm_interpolation`.
+
+    Attributes:
+        theta: ``(n_atoms, d)`` unit input weights of the atoms.
+        c: ``(n_atoms,)`` output weights; f(x) = sum_h c_h relu(theta_h . x).
+        n_atoms: number of atoms with |c_h| > atom_tol * l1_norm (n_A <= n).
+        l1_norm: sum_h |c_h| (the variation norm of the interpolant).
+        residual: max_i |f(x_i) - y_i| on the training points.
+        dual_violation: max |g_lambda(theta)| - 1 found by the dual search on the
+            final LP dual (<= 0 means no improving neuron was found; a lower bound on
+            the true violation since the search is heuristic for d > 2).
+        lower_bound: y . lambda / max(1, 1 + dual_violation): a lower bound on the
+            continuum optimum, exact if the dual search found the global maximum.
+        rounds: LP solves performed.
+        dictionary_size: final number of candidate directions.
+        method: ``"dictionary"`` or ``"colgen"``.
+        prediction: f on ``x_test`` (None if no test points were given).
+    """
+
+    theta: np.ndarray
+    c: np.ndarray
+    n_atoms: int
+    l1_norm: float
+    residual: float
+    dual_violation: float
+    lower_bound: float
+    rounds: int
+    dictionary_size: int
+    method: str
+    prediction: np.ndarray | None = None
+
+    def predict(self, x) -> np.ndarray:
+        """f(x) = sum_h c_h relu(theta_h . x) for ``(m, d)`` unit vectors."""
+        xx = check_sphere_points(x, "x", self.theta.shape[1])
+        return relu_features(self.theta, xx) @ self.c
+
+
+def min_variation_norm_interpolation(
+    x_train,
+    y_train,
+    x_test=None,
+    *,
+    rng: np.random.Generator | None = None,
+    method: str = "auto",
+    n_dict: int | None = None,
+    tol: float = 1e-6,
+    max_rounds: int = 500,
+    restarts: int = 256,
+    verify_restarts: int = 4096,
+    ascent_steps: int = 100,
+    atom_tol: float = 1e-10,
+) -> VariationNormFit:
+    """Minimum variation-norm (l1 over ReLU neurons) interpolant of ``(x_train, y_train)``.
+
+    Methods:
+        ``"colgen"`` (column generation): solve the LP on the current dictionary
+        (scipy ``linprog(method="highs")``, c = c+ - c-), take its dual lambda, search
+        the sphere for neurons with |g_lambda(theta)| > 1 + tol (:func:`dual_search`),
+        add them, repeat.  When the search finds none, a search with
+        ``verify_restarts`` starts must confirm it; :class:`AccuracyError` after
+        ``max_rounds``.  Initial dictionary: the data points +-x_i, ``n_dict``
+        (default max(2n, 32)) random directions, and for d = 2 the arrangement
+        vertices +-x_i^perp.  Needs ``rng``.
+
+        ``"dictionary"`` (d <= 3 only): one LP over a dense deterministic dictionary of
+        ``n_dict`` unit theta's, a uniform angle grid (d = 2, default 4096) or a
+        Fibonacci lattice (d = 3, default 16384).  The dual violation of the
+        continuum problem is measured and reported, not enforced: on random labels
+        the grid optimum exceeds the continuum one by percents (its atoms must sit on
+        hyperplanes through data points, which a grid misses).
+
+        ``"auto"``: column generation for every d.
+
+    Cost: each round is one HiGHS solve (no warm start) plus the search; with d = 5,
+    n = 40 about 30-70 rounds and a few CPU seconds, n = 150 a few CPU minutes.
+    Nearly sparse targets (a few planted neurons) make the LP degenerate and need
+    the most rounds.
+
+    The returned network has n_A <= n atoms: an optimal basic solution of the LP has
+    at most n nonzeros (n equality constraints); HiGHS returns one.  The active
+    coefficients are finally re-solved by least squares on that support
+    (interpolation to round-off, kept only if it improves the residual and keeps the
+    signs).
+
+    Args:
+        x_train: ``(n, d)`` unit vectors; y_train: ``(n,)`` labels.
+        x_test: optional ``(m, d)`` unit vectors to predict on.
+        rng: numpy Generator (required for column generation).
+        n_dict: dictionary size (see Methods).
+        tol: accepted dual violation max|g_lambda| - 1.
+        max_rounds, restarts, verify_restarts, ascent_steps: search effort.
+        atom_tol: atoms with |c_h| <= atom_tol * l1_norm are dropped.
+
+    Returns:
+        :class:`VariationNormFit` (``dual_violation`` and ``lower_bound`` come from the
+        last, largest search and are exact only if it found the global maximum).
+
+    Examples:
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.standard_normal((8, 4))
+        >>> x /= np.linalg.norm(x, axis=1, keepdims=True)
+        >>> fit = min_variation_norm_interpolation(x, rng.standard_normal(8), rng=rng)
+        >>> fit.n_atoms <= 8, fit.residual < 1e-9, fit.dual_violation <= 1e-6
+        (True, True, True)
+
+    References:
+        Petrini, Cagnetta, Vanden-Eijnden, Wyart, arXiv 2206.12314 (feature regime =
+        min variation norm, sparse n_A <= n); Bach, arXiv 1412.8690 (variation norm
+        and its conditional-gradient / column-generation dual).
+    """
+    xtr = check_sphere_points(x_train, "x_train")
+    n, d = xtr.shape
+    y = _check_labels(y_train, n)
+    xte = None if x_test is None else check_sphere_points(x_test, "x_test", d)
+    method = "colgen" if method == "auto" else method
+    if method not in ("dictionary", "colgen"):
+        raise InputError(f"method must be 'auto', 'dictionary' or 'colgen', got {method!r}")
+    if method == "dictionary" and d > 3:
+        raise InputError(f"method 'dictionary' needs d <= 3 (dense grid), got d = {d}")
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise InputError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if method == "colgen" and rng is None:
+        raise InputError("column generation needs rng=np.random.default_rng(seed)")
+    if not (tol > 0 and max_rounds >= 1 and min(restarts, verify_restarts, ascent_steps) >= 1):
+        raise InputError("need tol > 0 and max_rounds, restarts, ascent_steps, ... >= 1")
+    scale = float(np.max(np.abs(y)))
+    if scale == 0.0:
+        empty = np.zeros((0, d))
+        return _assemble(empty, np.zeros(0), xtr, y, xte, 0.0, -1.0, 0.0, 0, 0, method)
+    ys = y / scale
+
+    if method == "dictionary":
+        theta = _dense_dictionary(d, int(n_dict or (4096 if d == 2 else 16384)))
+    else:
+        parts = [xtr, -xtr, _random_directions(rng, int(n_dict or max(2 * n, 32)), d)]
+        if d == 2:
+            perp = xtr[:, ::-1] * np.array([1.0, -1.0])
+            parts += [perp, -perp]
+        theta = np.vstack(parts)
+
+    rounds = 0
+    while True:
+        sol = _solve_lp(theta, xtr, ys)
+        rounds += 1
+        if sol is None:  # infeasible: dictionary too small to interpolate
+            if method == "colgen" and rounds <= 3:
+                theta = np.vstack([theta, _random_directions(rng, theta.shape[0], d)])
+                continue
+            raise InputError(
+                f"cannot interpolate with {theta.shape[0]} neurons: points may be "
+                "duplicated with different labels, or increase n_dict"
+            )
+        coef, lam = sol
+        starts = _starts(theta, coef, lam, xtr)
+        cand, val = dual_search(lam, xtr, starts, rng=rng, restarts=restarts, steps=ascent_steps)
+        if method == "dictionary":
+            break
+        if _violation(val) <= tol:
+            cand, val = dual_search(
+                lam, xtr, starts, rng=rng, restarts=verify_restarts, steps=ascent_steps
+            )
+            if _violation(val) <= tol:
+                break
+        if rounds >= max_rounds:
+            raise AccuracyError(
+                f"column generation did not converge in {max_rounds} rounds "
+                f"(dual violation {_violation(val):.2e} > tol {tol:.0e})"
+            )
+        theta = _add_columns(_prune(theta, coef, lam, xtr, n), cand[val > 1.0 + tol])
+
+    violation = _violation(val)
+    lower = float(ys @ lam) / max(1.0, 1.0 + violation) * scale
+    return _assemble(
+        theta, coef * scale, xtr, y, xte, lower, violation, atom_tol, rounds, theta.shape[0], method
+    )
+
+
+def _violation(values: np.ndarray) -> float:
+    """max |g| - 1 from sorted search values (-1 when nothing positive was found)."""
+    return float(values[0]) - 1.0 if values.size else -1.0
+
+
+def _assemble(theta, coef, x, y, x_test, lower, violation, atom_tol, rounds, m, method):
+    l1 = float(np.sum(np.abs(coef)))
+    keep = np.abs(coef) > atom_tol * l1 if l1 > 0 else np.zeros(coef.shape, bool)
+    th, c = theta[keep], coef[keep]
+    if c.size:
+        c = _polish(th, c, x, y)
+    resid = float(np.max(np.abs(relu_features(th, x) @ c - y)))
+    fit = VariationNormFit(
+        theta=th,
+        c=c,
+        n_atoms=int(c.size),
+        l1_norm=float(np.sum(np.abs(c))),
+        residual=resid,
+        dual_violation=float(violation),
+        lower_bound=float(lower),
+        rounds=int(rounds),
+        dictionary_size=int(m),
+        method=method,
+    )
+    if x_test is not None:
+        fit = replace(fit, prediction=relu_features(th, x_test) @ c)
+    return fit
+
+
+def _polish(theta, c, x, y) -> np.ndarray:
+    """Re-solve the active coefficients by least squares (same support)."""
+    phi = relu_features(theta, x)
+    c_ls = np.linalg.lstsq(phi, y, rcond=None)[0]
+    old = np.max(np.abs(phi @ c - y))
+    new = np.max(np.abs(phi @ c_ls - y))
+    same_signs = np.all(np.sign(c_ls) == np.sign(c))
+    return c_ls if (new < old and same_signs) else c
+
+
+def _random_directions(rng: np.random.Generator, m: int, d: int) -> np.ndarray:
+    g = rng.standard_normal((m, d))
+    return g / np.linalg.norm(g, axis=1, keepdims=True)
+
+
+def _dense_dictionary(d: int, m: int) -> np.ndarray:
+    """Uniform angle grid on S^1 (d = 2) or Fibonacci lattice on S^2 (d = 3)."""
+    if m < 4:
+        raise InputError(f"n_dict must be >= 4, got {m}")
+    if d == 2:
+        a = 2 * np.pi * np.arange(m) / m
+        return np.stack([np.cos(a), np.sin(a)], axis=1)
+    k = np.arange(m) + 0.5
+    z = 1 - 2 * k / m
+    r = np.sqrt(1 - z * z)
+    phi = np.pi * (1 + np.sqrt(5.0)) * k
+    return np.stack([r * np.cos(phi), r * np.sin(phi), z], axis=1)
+
+
+def _solve_lp(theta, x, y) -> tuple[np.ndarray, np.ndarray] | None:
+    """min 1.(c+ + c-) s.t. Phi (c+ - c-) = y, c+- >= 0; returns (c, lambda) or None."""
+    phi = relu_features(theta, x)
+    m = phi.shape[1]
+    a_eq = np.hstack([phi, -phi])
+    for solver in ("highs", "highs-ds"):  # dual simplex: always a basic solution
+        res = linprog(
+            np.ones(2 * m), A_eq=a_eq, b_eq=y, bounds=(0, None), method=solver, options=_HIGHS
+        )
+        if res.status == 2:
+            return None
+        if res.status != 0:
+            raise AccuracyError(f"LP solver failed: {res.message}")
+        coef = res.x[:m] - res.x[m:]
+        if np.count_nonzero(coef) <= len(y):
+            break
+    return coef, np.asarray(res.eqlin.marginals, dtype=np.float64)
+
+
+def _starts(theta, coef, lam, x) -> np.ndarray:
+    """Search starts: the LP support, the 64 columns with largest |g|, the data points."""
+    g = np.abs(dual_values(theta, x, lam))
+    top = np.argsort(-g)[:64]
+    return np.vstack([theta[coef != 0], theta[top], x])
+
+
+def _prune(theta, coef, lam, x, n) -> np.ndarray:
+    """Drop columns far from dual-active (|g| < 1/2, c = 0) once the dictionary exceeds 8n."""
+    if theta.shape[0] <= 8 * n + 64:
+        return theta
+    keep = (coef != 0) | (np.abs(dual_values(theta, x, lam)) >= 0.5)
+    return theta[keep]
+
+
+def dual_values(theta, x, lam) -> np.ndarray:
+    """g_lambda(theta) = sum_i lambda_i relu(theta . x_i) for each row of ``theta``."""
+    return np.maximum(theta @ x.T, 0.0) @ lam
+
+
+def dual_search(
+    lam,
+    x,
+    starts=None,
+    *,
+    rng: np.random.Generator | None,
+    restarts: int = 256,
+    steps: int = 100,
+    polish: int = 256,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit directions with large |g_lambda(theta)|, sorted by decreasing |g| (heuristic).
+
+    Each start (``starts``, plus ``restarts`` uniform directions if ``rng`` is given)
+    ascends s * g for both signs s by projected normalized-gradient steps on the
+    sphere (step 0.5 rad decreasing linearly to 1e-3).  The ``polish`` best distinct
+    end points are then maximized exactly over their hyperplane-arrangement cell
+    (:func:`_cell_maximum`).  For d > 2 the global maximum is not guaranteed.
+
+    Returns:
+        ``(directions (k, d), values (k,))`` with values = max(g, -g) > 0.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    d = x.shape[1]
+    pts = [np.zeros((0, d))] if starts is None else [np.asarray(starts, dtype=np.float64)]
+    if rng is not None:
+        pts.append(_random_directions(rng, restarts, d))
+    th = np.vstack(pts)
+    th = np.vstack([th, th])
+    sign = np.repeat([1.0, -1.0], th.shape[0] // 2)
+    best_th = th.copy()
+    z = th @ x.T
+    best_v = sign * (np.maximum(z, 0.0) @ lam)
+    for k in range(steps):
+        grad = sign[:, None] * (((z > 0) * lam) @ x)
+        tang = grad - np.sum(grad * th, axis=1, keepdims=True) * th
+        norm = np.linalg.norm(tang, axis=1, keepdims=True)
+        step = 0.5 * (1.0 - k / steps) + 1e-3
+        th = th + step * tang / np.where(norm > 0, norm, 1.0)
+        th /= np.linalg.norm(th, axis=1, keepdims=True)
+        z = th @ x.T
+        val = sign * (np.maximum(z, 0.0) @ lam)
+        better = val > best_v
+        best_th[better], best_v[better] = th[better], val[better]
+    # distinct end points (to ~1e-6), best first, then exact maximization on their cells
+    order = np.argsort(-best_v)
+    _, first = np.unique(np.round(best_th[order] * 1e6), axis=0, return_index=True)
+    chosen = order[np.sort(first)][:polish]
+    cand = np.empty((len(chosen), d))
+    vals = np.empty(len(chosen))
+    for j, idx in enumerate(chosen):
+        cand[j], vals[j] = _cell_maximum(best_th[idx], sign[idx], x, lam)
+    order = np.argsort(-vals)
+    cand, vals = cand[order], vals[order]
+    keep = _distinct(cand) & (vals > 0)
+    return cand[keep], vals[keep]
+
+
+def _distinct(points: np.ndarray) -> np.ndarray:
+    """Mask keeping the first of every group of rows closer than SAME_DIRECTION."""
+    keep = np.ones(len(points), dtype=bool)
+    for j in range(1, len(points)):
+        if np.min(np.linalg.norm(points[:j][keep[:j]] - points[j], axis=1)) < SAME_DIRECTION:
+            keep[j] = False
+    return keep
+
+
+def _cell_maximum(theta, sign, x, lam) -> tuple[np.ndarray, float]:
+    """argmax of sign*g on the closed arrangement cell of theta (|theta| <= 1).
+
+    On the cell C = {u : u.x_i >= 0 (i in S), u.x_i <= 0 (i not in S)} the function
+    sign*g(u) = u . v with v = sign * sum_{i in S} lambda_i x_i; its maximum over C and
+    the unit ball is |P_C v| at P_C v / |P_C v| (Moreau: v = P_C v + P_{C°} v, the
+    polar-cone part found by NNLS).
+    """
+    s = (x @ theta) > 0
+    v = sign * (lam[s] @ x[s])
+    a = np.where(s[:, None], -x, x)  # C = {u : a u <= 0}
+    mu, _ = nnls(a.T, v, maxiter=50 * max(len(x), 10))
+    p = v - a.T @ mu
+    norm = float(np.linalg.norm(p))
+    val0 = float(sign * dual_values(theta[None], x, lam)[0])
+    if norm == 0.0:
+        return theta, val0
+    t = p / norm
+    val = float(sign * dual_values(t[None], x, lam)[0])
+    return (t, val) if val >= val0 else (theta, val0)
+
+
+def _add_columns(theta: np.ndarray, new: np.ndarray) -> np.ndarray:
+    keep = [t for t in new if np.min(np.linalg.norm(theta - t, axis=1)) >= SAME_DIRECTION]
+    if not keep:
+        raise AccuracyError("column generation stalled: violating neurons already in dictionary")
+    return np.vstack([theta, np.array(keep)])
