@@ -69,7 +69,11 @@ class Spectrum:
 
 
 def check_kmax(kmax: int) -> int:
-    if isinstance(kmax, bool) or int(kmax) != kmax or int(kmax) < 0:
+    try:
+        ok = not isinstance(kmax, bool) and int(kmax) == kmax and int(kmax) >= 0
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
         raise InputError(f"kmax must be an integer >= 0, got {kmax!r}")
     kmax = int(kmax)
     if kmax > KMAX_LIMIT:
