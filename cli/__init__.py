@@ -1,7 +1,7 @@
 """The ``specbias`` command line: thin typer commands over the library.
 
-``specbias predict | spectrum | decay | check``; every command makes one library
-call and hands the result to :mod:`._output` for printing.  Nothing in the
+``specbias predict | spectrum | decay | curve | check | validate | runs``; every
+command makes one library call and hands the result to :mod:`._output` for printing.  Nothing in the
 library imports the CLI.
 """
 

@@ -13,7 +13,9 @@ from ._check import check
 from ._curve import curve
 from ._decay import decay
 from ._predict import predict
+from ._runs import runs
 from ._spectrum import spectrum
+from ._validate import validate
 
 
 class _Group(TyperGroup):
@@ -61,3 +63,5 @@ app.command("spectrum")(spectrum)
 app.command("decay")(decay)
 app.command("curve")(curve)
 app.command("check")(check)
+app.command("validate")(validate)
+app.command("runs")(runs)

@@ -50,6 +50,9 @@ _LAZY = (
     "sample_target",
     "train",
     "train_ensemble",
+    "ValidationConfig",
+    "run_validation",
+    "plot_validation",
 )
 
 

@@ -5,6 +5,11 @@ numpy/scipy only; the network and training modules use JAX.  Library code never
 changes ``jax.config``: entry points (the CLI, benchmarks, tests) enable float64.
 """
 
+from ._experiment import PRESETS as PRESETS
+from ._experiment import CurveResult as CurveResult
+from ._experiment import ValidationConfig as ValidationConfig
+from ._experiment import ValidationResult as ValidationResult
+from ._experiment import run_validation as run_validation
 from ._fit import PowerLawFit as PowerLawFit
 from ._fit import beta_in_ci as beta_in_ci
 from ._fit import fit_power_law as fit_power_law
@@ -19,6 +24,7 @@ from ._network import empirical_ntk as empirical_ntk
 from ._network import init_params as init_params
 from ._network import learning_rate_scale as learning_rate_scale
 from ._network import mse_loss as mse_loss
+from ._plot import plot_validation as plot_validation
 from ._sphere import sample_sphere as sample_sphere
 from ._sphere import sample_sphere_np as sample_sphere_np
 from ._store import ResultStore as ResultStore

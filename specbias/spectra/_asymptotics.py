@@ -247,5 +247,5 @@ def decay_law(kern: Kernel | str, d: int) -> DecayLaw:
             return _endpoint_law(spec, d, ap, am, exact=False, m=m)
     raise InputError(
         f"no asymptotic law is derived for {spec}; fit the computed spectrum instead "
-"(e.g. a least-squares fit of log|mu_k| against log k)"
+        "(e.g. a least-squares fit of log|mu_k| against log k)"
     )

@@ -1,0 +1,221 @@
+"""``specbias validate``: measure feature-vs-lazy learning curves and compare with theory."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+import typer
+
+import specbias
+
+from ._curve import parse_n
+from ._output import _console, _g, _print_json
+
+
+def parse_regimes(text: str) -> tuple[str, ...]:
+    """``feature,lazy`` -> ("feature", "lazy") (checked by ValidationConfig)."""
+    items = tuple(v.strip() for v in text.split(",") if v.strip())
+    if not items:
+        raise specbias.InputError("--regimes must name at least one of feature, lazy")
+    return items
+
+
+def validate(
+    d: Annotated[
+        int | None, typer.Option(help="Dimension: data uniform on S^(d-1), d >= 2.")
+    ] = None,
+    nu: Annotated[
+        float | None,
+        typer.Option(help="Teacher smoothness nu_t > 0 (teacher abs-power-rf:a=nu_t-1/2)."),
+    ] = None,
+    regimes: Annotated[
+        str | None, typer.Option(help="Comma list of regimes: feature, lazy.")
+    ] = None,
+    n: Annotated[
+        str | None,
+        typer.Option(help="Training-set sizes: comma list or start:stop:count (log-spaced)."),
+    ] = None,
+    seeds: Annotated[int | None, typer.Option(help="Independent draws per n.")] = None,
+    width: Annotated[int | None, typer.Option(help="Hidden width H of trained nets.")] = None,
+    solver: Annotated[
+        str | None,
+        typer.Option(help="train (finite nets), limit (infinite-width limits) or both."),
+    ] = None,
+    n_test: Annotated[int | None, typer.Option(help="Test points per run.")] = None,
+    noise: Annotated[float | None, typer.Option(help="Label-noise variance >= 0.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Base random seed.")] = None,
+    rel_tol: Annotated[
+        float | None, typer.Option(help="Training stops at loss <= rel_tol * initial loss.")
+    ] = None,
+    max_steps: Annotated[int | None, typer.Option(help="Training step cap.")] = None,
+    n_dict: Annotated[
+        int | None,
+        typer.Option(help="Feature-limit LP dictionary size (d <= 3 grid; d > 3 initial)."),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="smoke (under a minute on 2 CPU cores: d=3, limits) or paper (d=5, hours); "
+            "other options override it."
+        ),
+    ] = None,
+    device: Annotated[str, typer.Option(help="Where JAX trains: cpu or gpu.")] = "cpu",
+    store: Annotated[
+        str | None,
+        typer.Option(help="SQLite result store: finished runs are kept and skipped on rerun."),
+    ] = None,
+    plot: Annotated[
+        str | None, typer.Option(help="Write the feature-vs-lazy figure (png/pdf/svg).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Train nets / solve infinite-width limits, fit exponents beta, compare with predict."""
+    from specbias.validation._experiment import (
+        ValidationConfig,
+        gpu_devices,
+        run_validation,
+    )
+    from specbias.validation._store import ResultStore
+
+    fields = dict(
+        d=d,
+        nu_t=nu,
+        regimes=None if regimes is None else parse_regimes(regimes),
+        n_values=None if n is None else tuple(int(v) for v in _int_sizes(n)),
+        seeds=seeds,
+        width=width,
+        solver=solver,
+        n_test=n_test,
+        noise=noise,
+        seed=seed,
+        rel_tol=rel_tol,
+        max_steps=max_steps,
+        n_dict=n_dict,
+        device=device,
+    )
+    if preset is not None:
+        cfg = ValidationConfig.preset(preset, **fields)
+    else:
+        if d is None or nu is None:
+            raise specbias.InputError("give --d and --nu (or --preset smoke|paper)")
+        cfg = ValidationConfig(**{k: v for k, v in fields.items() if v is not None})
+    if cfg.device == "gpu" and not gpu_devices():
+        raise specbias.InputError(
+            "--device gpu: JAX sees no GPU (install a CUDA jaxlib, or use --device cpu)"
+        )
+    db = ResultStore(store) if store else None
+    try:
+        with _Bar(enabled=not json) as bar:
+            result = run_validation(cfg, store=db, progress=bar)
+    finally:
+        if db is not None:
+            db.close()
+    if plot:
+        from specbias.validation._plot import plot_validation
+
+        plot_validation(result, plot)
+    _show(result, as_json=json, plot=plot, store=store)
+
+
+def _int_sizes(text: str):
+    values = parse_n(text)
+    if any(not float(v).is_integer() for v in values):
+        raise specbias.InputError(f"--n values must be integers, got {text!r}")
+    return values
+
+
+class _Bar:
+    """rich progress bar over the runs (transient; off for --json)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=True,
+                console=_console(),
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("runs", total=None)
+        return self
+
+    def __call__(self, done: int, total: int, description: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total, description=description)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _show(result, *, as_json: bool, plot: str | None, store: str | None) -> None:
+    if as_json:
+        out = result.to_dict()
+        out["plot"] = plot
+        out["store"] = store
+        _print_json(out)
+        return
+    from rich.table import Table
+
+    cfg = result.config
+    con = _console()
+    table = Table(
+        title=f"specbias validate: d = {cfg.d}, nu_t = {_g(cfg.nu_t)} ({cfg.teacher}), "
+        f"{cfg.seeds} seeds, n = {cfg.n_values[0]}..{cfg.n_values[-1]}",
+        title_justify="left",
+    )
+    for col in ("regime", "solver", "beta fitted", f"{_level(result)} CI", "predicted", "in CI"):
+        table.add_column(col)
+    for c in result.curves:
+        if c.fit is None:
+            table.add_row(c.regime, c.solver, "-", "-", _g(c.beta_predicted), "-")
+            continue
+        ci = "-"
+        if math.isfinite(c.fit.ci_low):
+            ci = f"[{c.fit.ci_low:.3f}, {c.fit.ci_high:.3f}]"
+        in_ci = {None: "-", True: "yes", False: "no"}[c.in_ci]
+        table.add_row(c.regime, c.solver, f"{c.fit.beta:.3f}", ci, f"{c.beta_predicted:g}", in_ci)
+    con.print(table)
+    for s, gap in result.gaps().items():
+        verdict = (
+            "feature learning is worse" if gap["feature_worse"] else "feature learning is not worse"
+        )
+        con.print(
+            f"gap ({s}): lazy beta - feature beta = {_g(gap['fitted'], 3)} "
+            f"(predicted {_g(gap['predicted'], 3)}): {verdict}"
+        )
+    for c in result.curves:
+        if c.note:
+            con.print(f"note ({c.regime}/{c.solver}): {c.note}")
+    con.print(
+        f"runs: {result.computed} computed, {result.skipped} read from the store"
+        f"{f' ({store})' if store else ''}; {result.seconds:.1f} s"
+    )
+    if plot:
+        con.print(f"figure: {plot}")
+
+
+def _level(result) -> str:
+    for c in result.curves:
+        if c.fit is not None:
+            return f"{round(100 * c.fit.level)}%"
+    return "95%"
+
+
+__all__ = ["validate"]

@@ -1,0 +1,173 @@
+"""`specbias validate` / `runs` and the experiment driver: tiny end-to-end sweeps."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+import specbias
+from specbias.cli._app import _Group
+from specbias.cli._runs import runs
+from specbias.cli._validate import validate
+from specbias.validation._experiment import (
+    ValidationConfig,
+    ValidationResult,
+    run_validation,
+)
+from specbias.validation._store import ResultStore
+
+# the two commands on their own app (same central error handling as the real one)
+app = typer.Typer(cls=_Group, add_completion=False)
+app.command("validate")(validate)
+app.command("runs")(runs)
+runner = CliRunner()
+
+TINY = dict(d=3, nu_t=2.0, n_values=(8, 16), seeds=2, n_test=32, n_dict=128, solver="limit")
+TINY_ARGS = [
+    "validate", "--d", "3", "--nu", "2", "--n", "8,16", "--seeds", "2", "--n-test", "32",
+    "--solver", "limit",
+]  # fmt: skip
+
+
+def _errors(res: ValidationResult) -> dict:
+    return {(c.regime, c.solver): c.errors for c in res.curves}
+
+
+def test_tiny_sweep_store_and_resume(tmp_path):
+    cfg = ValidationConfig(**TINY)
+    calls = []
+    with ResultStore(tmp_path / "runs.db") as db:
+        first = run_validation(cfg, store=db, progress=lambda *a: calls.append(a))
+        assert first.computed == 8 and first.skipped == 0
+        assert len(db) == 8
+        second = run_validation(cfg, store=db)
+        assert second.computed == 0 and second.skipped == 8
+        assert len(db) == 8  # no duplicates
+    assert _errors(first) == _errors(second)
+    assert calls[-1][:2] == (8, 8)
+    # without a store: same numbers (deterministic per-unit seeding)
+    assert _errors(run_validation(cfg)) == _errors(first)
+    for c in first.curves:
+        assert c.fit is not None and np.isfinite(c.fit.beta)
+        assert all(0 < e < 10 for row in c.errors for e in row)
+    pred = specbias.predict(3, 2.0)
+    assert first.curve("feature", "limit").beta_predicted == pred.regime("feature").beta
+    assert first.curve("lazy", "limit").beta_predicted == pred.regime("lazy-ntk").beta
+    json.dumps(first.to_dict(), allow_nan=False)
+
+
+def test_order_independence(tmp_path):
+    """A partial sweep (one n) stored first gives the same numbers on resumption."""
+    with ResultStore(tmp_path / "r.db") as db:
+        part = ValidationConfig(**{**TINY, "n_values": (16, 32)})
+        run_validation(part, store=db)
+        full = run_validation(ValidationConfig(**TINY), store=db)
+        assert full.skipped == 4 and full.computed == 4
+    assert _errors(full) == _errors(run_validation(ValidationConfig(**TINY)))
+
+
+def test_trained_nets_tiny():
+    import jax
+
+    before = bool(jax.config.jax_enable_x64)
+    cfg = ValidationConfig(
+        d=3, nu_t=2.0, n_values=(4, 8), seeds=2, n_test=16, width=32, solver="train",
+        max_steps=3000, rel_tol=1e-2,
+    )  # fmt: skip
+    res = run_validation(cfg)
+    assert bool(jax.config.jax_enable_x64) == before  # restored
+    assert res.computed == 8
+    obs = res.runs[0]["observables"]
+    assert obs["dtype"] == "float64" and obs["stop_reason"] in ("converged", "max_steps")
+    assert all(np.isfinite(e) for c in res.curves for row in c.errors for e in row)
+
+
+def test_cli_json_and_runs_export(tmp_path):
+    db = tmp_path / "runs.db"
+    fig = tmp_path / "fig.png"
+    res = runner.invoke(app, [*TINY_ARGS, "--store", str(db), "--json", "--plot", str(fig)])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["units_computed"] == 8 and out["units_skipped"] == 0
+    assert {(c["regime"], c["solver"]) for c in out["curves"]} == {
+        ("feature", "limit"),
+        ("lazy", "limit"),
+    }
+    assert fig.stat().st_size > 1000
+    again = json.loads(runner.invoke(app, [*TINY_ARGS, "--store", str(db), "--json"]).output)
+    assert again["units_computed"] == 0 and again["units_skipped"] == 8
+    assert again["curves"] == out["curves"]
+    # table output
+    res = runner.invoke(app, [*TINY_ARGS, "--store", str(db)])
+    assert res.exit_code == 0 and "beta fitted" in res.output and "8 read from" in res.output
+    # runs: table, JSON, exports
+    res = runner.invoke(app, ["runs", "--store", str(db)])
+    assert res.exit_code == 0 and "8 runs" in res.output
+    listed = json.loads(runner.invoke(app, ["runs", "--store", str(db), "--json"]).output)
+    assert len(listed) == 8
+    for fmt in ("csv", "json"):
+        target = tmp_path / f"out.{fmt}"
+        res = runner.invoke(app, ["runs", "--store", str(db), "--export", str(target)])
+        assert res.exit_code == 0, res.output
+        if fmt == "csv":
+            with open(target, newline="") as fh:
+                rows = list(csv.DictReader(fh))
+            assert len(rows) == 8 and "obs.test_error" in rows[0]
+        else:
+            assert len(json.loads(target.read_text())) == 8
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--d", "1", "--nu", "2", "--n", "8,16"], "d >= 2"),
+        (["--d", "3", "--nu", "0", "--n", "8,16"], "nu_t"),
+        (["--d", "3", "--nu", "-1", "--n", "8,16"], "nu_t"),
+        (["--d", "3", "--nu", "2", "--n", "8,16", "--regimes", "mean-field"], "unknown regime"),
+        (["--d", "3", "--nu", "2", "--n", "8,16", "--regimes", ","], "regime"),
+        (["--d", "3", "--nu", "2", "--n", "8,16", "--solver", "magic"], "unknown solver"),
+        (["--d", "3", "--nu", "2", "--n", ""], "--n"),
+        (["--d", "3", "--nu", "2", "--n", "8"], "at least 2"),
+        (["--d", "3", "--nu", "2.5", "--n", "8,16"], "polynomial"),
+        (["--d", "3", "--nu", "2", "--n", "8,16", "--device", "tpu"], "unknown device"),
+        (["--preset", "huge"], "unknown preset"),
+        (["--nu", "2"], "--d and --nu"),
+    ],
+)
+def test_bad_configurations_one_line(args, message):
+    res = runner.invoke(app, ["validate", *args])
+    assert res.exit_code == 1
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], res.output
+
+
+def test_device_gpu_without_gpu():
+    from specbias.validation._experiment import gpu_devices
+
+    if gpu_devices():
+        pytest.skip("a GPU is visible")
+    res = runner.invoke(app, [*TINY_ARGS, "--device", "gpu"])
+    assert res.exit_code == 1
+    assert res.output.strip().splitlines() == [res.output.strip()]
+    assert "no GPU" in res.output
+
+
+def test_runs_missing_store(tmp_path):
+    res = runner.invoke(app, ["runs", "--store", str(tmp_path / "nope.db")])
+    assert res.exit_code == 1 and "no such result store" in res.output
+
+
+def test_presets():
+    smoke = ValidationConfig.preset("smoke")
+    assert smoke.d >= 3 and smoke.solver == "limit"
+    assert specbias.predict(smoke.d, smoke.nu_t).regime("feature").beta < (
+        specbias.predict(smoke.d, smoke.nu_t).regime("lazy-ntk").beta
+    )
+    paper = ValidationConfig.preset("paper", seeds=2)
+    assert paper.d == 5 and paper.nu_t == 4.0 and paper.seeds == 2
+    assert paper.n_values[0] == 64 and paper.n_values[-1] == 4096 and len(paper.n_values) == 7

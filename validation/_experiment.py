@@ -1,0 +1,582 @@
+"""End-to-end feature-versus-lazy experiment: sample, train or solve, fit, compare.
+
+One *unit* of work is a (regime, solver, n, seed) tuple:
+
+* regime ``feature`` or ``lazy``;
+* solver ``train`` (a width-H one-hidden-layer ReLU net trained by gradient flow,
+  ``xi = 0`` mean-field / ``xi = 1`` NTK scaling, see :mod:`._network`) or ``limit``
+  (its infinite-width limit: minimum variation-norm interpolation for ``feature``,
+  ridgeless NTK kernel regression for ``lazy``, see :mod:`._limits`);
+* n training points uniform on S^{d-1}, labelled by the even random-feature teacher
+  ``abs-power-rf:a=nu_t-1/2`` (smoothness nu_t), plus ``n_test`` test points.
+
+The data of a unit depend only on ``(seed, n, seed index)`` (a numpy Generator seeded
+with that triple), so all regimes and solvers see the same draws at a given (n, seed
+index), and the results do not depend on the order of the units or on resumption.
+Each finished unit is written to a :class:`~._store.ResultStore` under a
+configuration holding everything that affects its result; a unit already stored is
+skipped (its observables are read back).  Test errors are normalized by the target
+variance K_T(1) (error of the zero predictor = 1).
+
+Per (regime, solver) the exponent beta of eps(n) ~ n^-beta is fitted with a bootstrap
+confidence interval over seeds (:func:`._fit.fit_power_law`) and compared with
+:func:`specbias.predict` (``feature`` -> ReLU atoms, ``lazy`` -> the NTK).
+
+JAX precision: :func:`run_validation` switches ``jax_enable_x64`` on while it runs
+(float64 training) and restores the previous setting before returning; nothing here
+changes ``jax.config`` at import.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from .._errors import InputError
+from ..theory import predict
+from ..theory._predict import check_nu
+from ._fit import PowerLawFit, beta_in_ci, fit_power_law
+from ._limits import kernel_regression, min_variation_norm_interpolation
+from ._sphere import sample_sphere_np
+from ._store import ResultStore
+from ._targets_sample import sample_target, target_variance
+
+REGIMES = ("feature", "lazy")
+SOLVERS = ("train", "limit")
+SOLVER_CHOICES = ("train", "limit", "both")
+DEVICES = ("cpu", "gpu")
+# Regime of specbias.predict that each experimental regime is compared with.
+PREDICTED_REGIME = {"feature": "feature", "lazy": "lazy-ntk"}
+STORE_KIND = "specbias.validate/1"
+
+Progress = Callable[[int, int, str], None]
+"""progress(done, total, description): called before each unit and once at the end."""
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    """Everything that defines a validation sweep (validated on construction).
+
+    Attributes:
+        d: dimension, data uniform on S^{d-1} (>= 2).
+        nu_t: teacher smoothness (> 0); teacher ``abs-power-rf:a=nu_t-1/2``
+            (nu_t - 1/2 must not be an even integer: that teacher is a polynomial).
+        regimes: subset of ``("feature", "lazy")``.
+        n_values: training-set sizes (>= 2 distinct positive integers, sorted).
+        seeds: independent draws (data, teacher, initialization) per n.
+        width: hidden width H of the trained nets.
+        solver: ``"train"``, ``"limit"`` or ``"both"``.
+        n_test: test points per unit.
+        noise: label-noise variance on the training labels (>= 0).
+        seed: base seed of every random draw.
+        rel_tol: training stops at ``L <= rel_tol * L(0)``.
+        max_steps: training step cap.
+        n_dict: dictionary size of the feature-limit LP for d <= 3 (dense grid);
+            for d > 3 column generation is used and ``n_dict`` is its initial random
+            dictionary (None: the solver's default).
+        device: ``"cpu"`` or ``"gpu"`` (where JAX trains; not part of a unit's key).
+    """
+
+    d: int
+    nu_t: float
+    regimes: tuple[str, ...] = REGIMES
+    n_values: tuple[int, ...] = (64, 128, 256, 512)
+    seeds: int = 4
+    width: int = 4096
+    solver: str = "both"
+    n_test: int = 1000
+    noise: float = 0.0
+    seed: int = 0
+    rel_tol: float = 1e-3
+    max_steps: int = 100_000
+    n_dict: int | None = None
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "d", _int("d", self.d, 2))
+        set_(self, "nu_t", check_nu(self.nu_t))
+        a = self.nu_t - 0.5
+        if abs(a - 2 * round(a / 2)) < 1e-12:
+            raise InputError(
+                f"nu_t = {self.nu_t:g} gives the teacher |w.x|^{a:g}, a polynomial (a is an "
+                "even integer): its learning curve has no power law; pick another nu_t"
+            )
+        regimes = (self.regimes,) if isinstance(self.regimes, str) else tuple(self.regimes)
+        if not regimes:
+            raise InputError("need at least one regime (feature, lazy)")
+        for r in regimes:
+            if r not in REGIMES:
+                raise InputError(f"unknown regime {r!r}; choose from {', '.join(REGIMES)}")
+        set_(self, "regimes", tuple(r for r in REGIMES if r in regimes))
+        if self.solver not in SOLVER_CHOICES:
+            raise InputError(
+                f"unknown solver {self.solver!r}; choose from {', '.join(SOLVER_CHOICES)}"
+            )
+        try:
+            ns = sorted({_int("n", v, 1) for v in self.n_values})
+        except TypeError:
+            raise InputError(
+                f"n_values must be a list of integers, got {self.n_values!r}"
+            ) from None
+        if len(ns) < 2:
+            raise InputError(
+                f"need at least 2 distinct training-set sizes n to fit an exponent, got {ns}"
+            )
+        set_(self, "n_values", tuple(ns))
+        set_(self, "seeds", _int("seeds", self.seeds, 1))
+        set_(self, "width", _int("width", self.width, 1))
+        set_(self, "n_test", _int("n_test", self.n_test, 1))
+        set_(self, "seed", _int("seed", self.seed, 0))
+        set_(self, "max_steps", _int("max_steps", self.max_steps, 1))
+        if self.n_dict is not None:
+            set_(self, "n_dict", _int("n_dict", self.n_dict, 1))
+        if not (isinstance(self.noise, (int, float)) and math.isfinite(self.noise)) or (
+            self.noise < 0
+        ):
+            raise InputError(f"noise variance must be finite and >= 0, got {self.noise!r}")
+        set_(self, "noise", float(self.noise))
+        if not (isinstance(self.rel_tol, (int, float)) and 0 < self.rel_tol < 1):
+            raise InputError(f"rel_tol must be in (0, 1), got {self.rel_tol!r}")
+        set_(self, "rel_tol", float(self.rel_tol))
+        if self.device not in DEVICES:
+            raise InputError(f"unknown device {self.device!r}; choose from cpu, gpu")
+
+    # -- derived ------------------------------------------------------------------------
+    @property
+    def teacher(self) -> str:
+        return f"abs-power-rf:a={self.nu_t - 0.5:g}"
+
+    @property
+    def solvers(self) -> tuple[str, ...]:
+        return SOLVERS if self.solver == "both" else (self.solver,)
+
+    def units(self) -> list[tuple[str, str, int, int]]:
+        """All (regime, solver, n, seed index), limits first (cheap), small n first."""
+        return [
+            (r, s, n, k)
+            for s in sorted(self.solvers, key=lambda v: v != "limit")
+            for n in self.n_values
+            for k in range(self.seeds)
+            for r in self.regimes
+        ]
+
+    def unit_config(self, regime: str, solver: str, n: int, seed_index: int) -> dict:
+        """The store key of one unit: everything that affects its result."""
+        cfg = {
+            "kind": STORE_KIND,
+            "d": self.d,
+            "teacher": self.teacher,
+            "nu_t": self.nu_t,
+            "regime": regime,
+            "solver": solver,
+            "n": n,
+            "seed": self.seed,
+            "seed_index": seed_index,
+            "n_test": self.n_test,
+            "noise": self.noise,
+        }
+        if solver == "limit" and regime == "feature":
+            cfg["method"] = _feature_method(self.d)
+            cfg["n_dict"] = self.n_dict
+        elif solver == "limit":
+            cfg["kernel"] = "ntk"
+        else:
+            cfg.update(
+                width=self.width,
+                xi=0.0 if regime == "feature" else 1.0,
+                rel_tol=self.rel_tol,
+                max_steps=self.max_steps,
+            )
+        return cfg
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["regimes"] = list(self.regimes)
+        out["n_values"] = list(self.n_values)
+        out["teacher"] = self.teacher
+        return out
+
+    @classmethod
+    def preset(cls, name: str, **overrides) -> ValidationConfig:
+        """A named preset with some fields overridden (None values are ignored).
+
+        * ``smoke``: d = 3, nu_t = 3, infinite-width limits only, n = 32..256, 6 seeds,
+          256 test points, a 1024-direction LP dictionary: 30-70 s on two CPU cores
+          (measured), and the feature-learning exponent comes out below the lazy one.
+        * ``paper``: d = 5, nu_t = 4, both regimes, trained nets (H = 4096) and limits,
+          n = 64..4096 (7 sizes), 4 seeds (hours; a GPU helps).
+        """
+        if name not in PRESETS:
+            raise InputError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
+        base = dict(PRESETS[name])
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**base)
+
+
+def _int(name: str, v, minimum: int) -> int:
+    if isinstance(v, bool):
+        raise InputError(f"{name} must be an integer, got {v!r}")
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    try:
+        v = operator.index(v)
+    except TypeError:
+        raise InputError(f"{name} must be an integer, got {v!r}") from None
+    if v < minimum:
+        raise InputError(f"need {name} >= {minimum}, got {name}={v}")
+    return v
+
+
+def _feature_method(d: int) -> str:
+    return "dictionary" if d <= 3 else "colgen"
+
+
+PRESETS: dict[str, dict] = {
+    "smoke": dict(
+        d=3,
+        nu_t=3.0,
+        regimes=REGIMES,
+        n_values=(32, 64, 128, 256),
+        seeds=6,
+        solver="limit",
+        n_test=256,
+        n_dict=1024,
+    ),
+    "paper": dict(
+        d=5,
+        nu_t=4.0,
+        regimes=REGIMES,
+        n_values=tuple(int(v) for v in np.unique(np.rint(np.geomspace(64, 4096, 7)))),
+        seeds=4,
+        width=4096,
+        solver="both",
+        n_test=2000,
+    ),
+}
+
+
+# ------------------------------------------------------------------------------------
+# results
+
+
+@dataclass(frozen=True)
+class CurveResult:
+    """Measured learning curve and fit of one (regime, solver)."""
+
+    regime: str
+    solver: str
+    n: tuple[int, ...]
+    errors: tuple[tuple[float, ...], ...]  # normalized test errors, per n, per seed
+    fit: PowerLawFit | None
+    beta_predicted: float
+    predicted_regime: str
+    note: str = ""
+
+    @property
+    def mean(self) -> np.ndarray:
+        return np.array([np.mean(e) for e in self.errors])
+
+    @property
+    def sem(self) -> np.ndarray:
+        return np.array(
+            [np.std(e, ddof=1) / math.sqrt(len(e)) if len(e) > 1 else 0.0 for e in self.errors]
+        )
+
+    @property
+    def in_ci(self) -> bool | None:
+        if self.fit is None or not math.isfinite(self.fit.ci_low):
+            return None
+        return beta_in_ci(self.fit, self.beta_predicted)
+
+    def to_dict(self) -> dict:
+        fit = None
+        if self.fit is not None:
+            fit = {
+                "beta": _num(self.fit.beta),
+                "ci_low": _num(self.fit.ci_low),
+                "ci_high": _num(self.fit.ci_high),
+                "level": self.fit.level,
+                "prefactor": _num(self.fit.prefactor),
+                "n_range": list(self.fit.n_range),
+                "local_slopes": [_num(v) for v in self.fit.local_slopes],
+            }
+        return {
+            "regime": self.regime,
+            "solver": self.solver,
+            "predicted_regime": self.predicted_regime,
+            "beta_predicted": self.beta_predicted,
+            "predicted_in_ci": self.in_ci,
+            "fit": fit,
+            "n": list(self.n),
+            "test_error_mean": [_num(v) for v in self.mean],
+            "test_error_sem": [_num(v) for v in self.sem],
+            "test_error": [[_num(v) for v in e] for e in self.errors],
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Outcome of :func:`run_validation`."""
+
+    config: ValidationConfig
+    curves: list[CurveResult]
+    computed: int
+    skipped: int
+    seconds: float
+    runs: list[dict] = field(default_factory=list)
+
+    def curve(self, regime: str, solver: str) -> CurveResult:
+        for c in self.curves:
+            if c.regime == regime and c.solver == solver:
+                return c
+        raise KeyError((regime, solver))
+
+    def gaps(self) -> dict[str, dict]:
+        """Per solver with both regimes: lazy beta - feature beta (fitted and predicted)."""
+        out = {}
+        for s in self.config.solvers:
+            try:
+                f, lz = self.curve("feature", s), self.curve("lazy", s)
+            except KeyError:
+                continue
+            if f.fit is None or lz.fit is None:
+                continue
+            out[s] = {
+                "fitted": _num(lz.fit.beta - f.fit.beta),
+                "predicted": lz.beta_predicted - f.beta_predicted,
+                "feature_worse": bool(f.fit.beta < lz.fit.beta),
+            }
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "config": self.config.to_dict(),
+            "curves": [c.to_dict() for c in self.curves],
+            "gaps": self.gaps(),
+            "units_computed": self.computed,
+            "units_skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
+            "test_error_definition": "mean over test points of (f(x) - f*(x))^2 / Var f*(x)",
+        }
+
+
+def _num(x) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+# ------------------------------------------------------------------------------------
+# running
+
+
+def _data(cfg: ValidationConfig, n: int, seed_index: int):
+    rng = np.random.default_rng([cfg.seed, n, seed_index])
+    x_train = sample_sphere_np(n, cfg.d, rng=rng)
+    x_test = sample_sphere_np(cfg.n_test, cfg.d, rng=rng)
+    sample = sample_target(rng, x_train, x_test, cfg.teacher, noise=cfg.noise)
+    return x_train, x_test, sample
+
+
+def _run_limit(cfg, regime, n, seed_index, data) -> dict:
+    x_train, x_test, s = data
+    if regime == "lazy":
+        out = kernel_regression(x_train, s.y_train, x_test, "ntk")
+        pred, extra = out.prediction, {"solver_jitter": out.jitter}
+    else:
+        rng = np.random.default_rng([cfg.seed, n, seed_index, 1])
+        fit = min_variation_norm_interpolation(
+            x_train, s.y_train, x_test, rng=rng, method=_feature_method(cfg.d), n_dict=cfg.n_dict
+        )
+        pred = fit.prediction
+        extra = {
+            "n_atoms": fit.n_atoms,
+            "l1_norm": fit.l1_norm,
+            "train_residual": fit.residual,
+            "dual_violation": fit.dual_violation,
+        }
+    return {"test_mse": float(np.mean((pred - s.y_test) ** 2)), **extra}
+
+
+def _run_train(cfg, regime, n, seed_index, data) -> dict:
+    import jax
+    import jax.numpy as jnp
+
+    from ._network import NetConfig, init_params
+    from ._train import observables, train
+
+    x_train, x_test, s = data
+    net = NetConfig(cfg.width, cfg.d, xi=0.0 if regime == "feature" else 1.0)
+    key = jax.random.key(zlib.crc32(f"{cfg.seed}/{n}/{seed_index}/init".encode()))
+    params0 = init_params(net, key=key, dtype=jnp.float64)
+    x = jnp.asarray(x_train, jnp.float64)
+    y = jnp.asarray(s.y_train, jnp.float64)
+    res = train(params0, x, y, net, rel_tol=cfg.rel_tol, max_steps=cfg.max_steps)
+    obs = observables(res.params, params0, x, y, jnp.asarray(x_test), jnp.asarray(s.y_test), net)
+    obs.update(
+        stop_reason=res.stop_reason,
+        train_time=float(res.time),
+        steps=int(res.steps),
+        dtype=res.dtype,
+    )
+    return obs
+
+
+def _device_context(device: str):
+    import contextlib
+
+    import jax
+
+    if device == "cpu":
+        return jax.default_device(jax.devices("cpu")[0])
+    gpus = gpu_devices()
+    if not gpus:
+        raise InputError("--device gpu: JAX sees no GPU (install jax[cuda] or use --device cpu)")
+    return contextlib.nullcontext() if gpus[0] == jax.devices()[0] else jax.default_device(gpus[0])
+
+
+def gpu_devices() -> list:
+    """GPUs visible to JAX (empty list when none or no GPU backend)."""
+    import jax
+
+    try:
+        return list(jax.devices("gpu"))
+    except RuntimeError:
+        return []
+
+
+def run_validation(
+    cfg: ValidationConfig,
+    *,
+    store: ResultStore | None = None,
+    progress: Progress | None = None,
+) -> ValidationResult:
+    """Run (or resume) the sweep ``cfg``, fit exponents and compare with theory.
+
+    Args:
+        cfg: the sweep.
+        store: optional result store; finished units are written there and units
+            already present are read back instead of recomputed.
+        progress: optional ``progress(done, total, description)`` callback.
+
+    Side effect: ``jax_enable_x64`` is switched on for the duration of the call when
+    nets are trained (float64 gradient flow) and restored afterwards.
+
+    Returns:
+        :class:`ValidationResult`.
+    """
+    if not isinstance(cfg, ValidationConfig):
+        raise InputError(f"cfg must be a ValidationConfig, got {type(cfg).__name__}")
+    t0 = time.monotonic()
+    units = cfg.units()
+    var = target_variance(cfg.teacher)
+    training = "train" in cfg.solvers
+    x64_before = None
+    if training:
+        import jax
+
+        x64_before = bool(jax.config.jax_enable_x64)
+        jax.config.update("jax_enable_x64", True)
+    errors: dict[tuple[str, str, int], list[float]] = {}
+    runs: list[dict] = []
+    computed = skipped = 0
+    cache: dict[tuple[int, int], tuple] = {}
+    try:
+        ctx = _device_context(cfg.device) if training else None
+        if ctx is not None:
+            ctx.__enter__()
+        try:
+            for i, (regime, solver, n, k) in enumerate(units):
+                if progress is not None:
+                    progress(i, len(units), f"{regime}/{solver} n={n} seed {k}")
+                ucfg = cfg.unit_config(regime, solver, n, k)
+                run = store.get(ucfg) if store is not None else None
+                if run is not None:
+                    obs = run.observables
+                    skipped += 1
+                else:
+                    if (n, k) not in cache:
+                        cache.clear()
+                        cache[(n, k)] = _data(cfg, n, k)
+                    data = cache[(n, k)]
+                    t = time.monotonic()
+                    runner = _run_limit if solver == "limit" else _run_train
+                    obs = runner(cfg, regime, n, k, data)
+                    obs["test_error"] = obs["test_mse"] / var
+                    obs["target_jitter"] = data[2].jitter
+                    obs["seconds"] = time.monotonic() - t
+                    obs["device"] = cfg.device if solver == "train" else "cpu"
+                    if store is not None:
+                        store.put(ucfg, obs)
+                    computed += 1
+                errors.setdefault((regime, solver, n), []).append(float(obs["test_error"]))
+                runs.append({"config": ucfg, "observables": obs})
+        finally:
+            if ctx is not None:
+                ctx.__exit__(None, None, None)
+    finally:
+        if x64_before is not None:
+            import jax
+
+            jax.config.update("jax_enable_x64", x64_before)
+    if progress is not None:
+        progress(len(units), len(units), "fitting")
+    curves = _fit_curves(cfg, errors)
+    return ValidationResult(cfg, curves, computed, skipped, time.monotonic() - t0, runs)
+
+
+def _fit_curves(cfg: ValidationConfig, errors) -> list[CurveResult]:
+    pred = predict(cfg.d, cfg.nu_t)
+    out = []
+    for solver in cfg.solvers:
+        for regime in cfg.regimes:
+            ns = list(cfg.n_values)
+            errs = [np.asarray(errors[(regime, solver, n)]) for n in ns]
+            ok = [bool(np.all(np.isfinite(e)) and np.all(e > 0)) for e in errs]
+            keep_n = [n for n, g in zip(ns, ok, strict=True) if g]
+            keep_e = [e for e, g in zip(errs, ok, strict=True) if g]
+            note = ""
+            if len(keep_n) < len(ns):
+                note = f"{len(ns) - len(keep_n)} n with zero/non-finite errors left out"
+            fit = None
+            if len(keep_n) >= 2:
+                rng = np.random.default_rng([cfg.seed, 7919])
+                fit = fit_power_law(keep_n, keep_e, rng=rng)
+            else:
+                note = (note + "; " if note else "") + "too few valid n to fit"
+            reg = PREDICTED_REGIME[regime]
+            out.append(
+                CurveResult(
+                    regime=regime,
+                    solver=solver,
+                    n=tuple(ns),
+                    errors=tuple(tuple(float(v) for v in e) for e in errs),
+                    fit=fit,
+                    beta_predicted=float(pred.regime(reg).beta),
+                    predicted_regime=reg,
+                    note=note,
+                )
+            )
+    return out
+
+
+def with_overrides(cfg: ValidationConfig, **changes) -> ValidationConfig:
+    """``cfg`` with some fields replaced (None values ignored), re-validated."""
+    return replace(cfg, **{k: v for k, v in changes.items() if v is not None})
+
+
+__all__: Sequence[str] = (
+    "PRESETS",
+    "CurveResult",
+    "ValidationConfig",
+    "ValidationResult",
+    "gpu_devices",
+    "run_validation",
+)
