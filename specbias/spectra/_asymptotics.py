@@ -130,6 +130,13 @@ def _theta_singularity(kern: Kernel):
     return None
 
 
+def _polynomial_law(spec: str, d: int, why: str) -> DecayLaw:
+    """A polynomial of degree a: mu_k = 0 for k > a (no power law)."""
+    return DecayLaw(
+        spec, d, math.inf, 0.0, "even", None, None, "zero", f"{why}: mu_k = 0 for k > a"
+    )
+
+
 def decay_law(kern: Kernel | str, d: int) -> DecayLaw:
     """The leading asymptotic law of mu_k for large k, with alpha and C(d).
 
@@ -152,17 +159,7 @@ def decay_law(kern: Kernel | str, d: int) -> DecayLaw:
         is_int = bool(a.is_integer)
         if f == "abs-power":
             if is_int and int(a) % 2 == 0:
-                return DecayLaw(
-                    spec,
-                    d,
-                    math.inf,
-                    0.0,
-                    "even",
-                    None,
-                    None,
-                    "zero",
-                    "|t|^a with even integer a is a polynomial: mu_k = 0 for k > a",
-                )
+                return _polynomial_law(spec, d, "|t|^a with even integer a is a polynomial")
             c = 2 * c * sp.Abs(sp.sin(sp.pi * a / 2))
             parity, sign = "even", "alternating in k/2"
         elif is_int:
@@ -184,17 +181,7 @@ def decay_law(kern: Kernel | str, d: int) -> DecayLaw:
     if f == "abs-power-rf":
         a = sp.nsimplify(kern.get("a"))
         if a.is_integer and int(a) % 2 == 0:
-            return DecayLaw(
-                spec,
-                d,
-                math.inf,
-                0.0,
-                "even",
-                None,
-                None,
-                "zero",
-                "even integer a: a polynomial kernel, mu_k = 0 for k > a",
-            )
+            return _polynomial_law(spec, d, "even integer a: a polynomial kernel")
         moment = 2**a * sp.gamma(D / 2 + a) / sp.gamma(D / 2)
         c = moment * (2 * _relu_power_const(a) * sp.Abs(sp.sin(sp.pi * a / 2))) ** 2
         return DecayLaw(
