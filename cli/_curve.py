@@ -9,7 +9,7 @@ import numpy as np
 import typer
 
 import specbias
-from specbias.theory._plot import plot_learning_curve
+from specbias.theory._plot import plot_learnability, plot_learning_curve
 
 from ._output import show_curve
 
@@ -76,6 +76,13 @@ def curve(
     plot: Annotated[
         str | None, typer.Option(help="Write a log-log figure (png/pdf/svg) to this file.")
     ] = None,
+    plot_degrees: Annotated[
+        str | None,
+        typer.Option(
+            help="Write per-degree learnability L_k(n), k <= 5, to this file (the "
+            "high-dimensional staircase, arXiv 1904.12191)."
+        ),
+    ] = None,
 ) -> None:
     """Learning curve of kernel regression (eigenlearning theory) with its local slopes."""
     sizes = parse_n(n)
@@ -86,6 +93,8 @@ def curve(
         )
     if plot:
         plot_learning_curve(lc, plot)
+    if plot_degrees:
+        plot_learnability(lc, plot_degrees)
     show_curve(lc, as_json=json, plot=plot)
 
 

@@ -321,5 +321,9 @@ def show_curve(lc: specbias.LearningCurve, *, as_json: bool, plot: str | None) -
         f"n = {_g(n_asym) if n_asym is not None else 'beyond this grid'}; degrees "
         f"summed to K = {lc.kmax} (certified truncation)"
     )
+    con.print(
+        "(kernel regression, i.e. lazy training; feature learning has no curve theory "
+        "here: see `specbias predict`)"
+    )
     if plot:
         con.print(f"figure written to {plot}")

@@ -115,3 +115,29 @@ def test_curve_bad_input_one_line(args, message):
     assert "Traceback" not in res.output
     lines = [ln for ln in res.output.strip().splitlines() if ln]
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+
+
+def test_curve_plot_degrees(tmp_path):
+    fig = tmp_path / "stairs.png"
+    res = runner.invoke(
+        app,
+        [
+            "curve",
+            "--kernel",
+            "ntk-bias",
+            "--d",
+            "100",
+            "--nu",
+            "2",
+            "--target-parity",
+            "all",
+            "--n",
+            "10:1000000:20",
+            "--plot-degrees",
+            str(fig),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert fig.exists() and fig.read_bytes()[:4] == b"\x89PNG"
+    bad = runner.invoke(app, ["curve", "--d", "5", "--nu", "2", "--plot-degrees", "x.txt"])
+    assert bad.exit_code == 1 and "must end in .png" in bad.output
