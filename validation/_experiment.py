@@ -30,7 +30,6 @@ changes ``jax.config`` at import.
 from __future__ import annotations
 
 import math
-import operator
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -41,6 +40,7 @@ import numpy as np
 from .._errors import InputError
 from ..theory import predict
 from ..theory._predict import check_nu
+from ._checks import check_int
 from ._fit import PowerLawFit, beta_in_ci, fit_power_law
 from ._limits import kernel_regression, min_variation_norm_interpolation
 from ._sphere import sample_sphere_np
@@ -225,13 +225,7 @@ def _int(name: str, v, minimum: int) -> int:
         raise InputError(f"{name} must be an integer, got {v!r}")
     if isinstance(v, float) and v.is_integer():
         v = int(v)
-    try:
-        v = operator.index(v)
-    except TypeError:
-        raise InputError(f"{name} must be an integer, got {v!r}") from None
-    if v < minimum:
-        raise InputError(f"need {name} >= {minimum}, got {name}={v}")
-    return v
+    return check_int(name, v, minimum)
 
 
 def _feature_method(d: int) -> str:

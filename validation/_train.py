@@ -63,7 +63,6 @@ baseline (fixed step, Python loop over a jitted step, one net at a time).
 from __future__ import annotations
 
 import math
-import operator
 from functools import partial
 from typing import NamedTuple
 
@@ -72,6 +71,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._errors import InputError
+from ._checks import check_int
 from ._network import (
     NetConfig,
     Params,
@@ -270,16 +270,6 @@ def _run(params0, x, y, hp, *, cfg, history, adaptive, ensemble, shared_data):
 # input checks
 
 
-def _posint(name, v, minimum=1) -> int:
-    try:
-        v = operator.index(v)
-    except TypeError:
-        raise InputError(f"{name} must be an integer, got {v!r}") from None
-    if v < minimum:
-        raise InputError(f"need {name} >= {minimum}, got {name}={v}")
-    return v
-
-
 def _posfloat(name, v, *, lo=0.0, lo_open=True, hi=math.inf) -> float:
     try:
         v = float(v)
@@ -353,7 +343,7 @@ def _train(
     params0, x, y, cfg, dtype, shared = _prepare(params0, x, y, cfg, dtype, ensemble)
     dt0 = _posfloat("dt0", dt0)
     rel_tol = _posfloat("rel_tol", rel_tol, lo_open=False, hi=1.0)
-    max_steps = _posint("max_steps", max_steps)
+    max_steps = check_int("max_steps", max_steps)
     grow = _posfloat("grow", grow, lo=1.0, lo_open=False)
     shrink = _posfloat("shrink", shrink, hi=1.0)
     if adaptive and shrink >= 1.0:
@@ -363,7 +353,7 @@ def _train(
     dt0 = min(dt0, dt_max)
     dt_min = min(0.1, dt0) if dt_min is None else _posfloat("dt_min", dt_min, hi=dt0)
     div_factor = _posfloat("div_factor", div_factor, lo=1.0)
-    history = _posint("history", history, minimum=0)
+    history = check_int("history", history, minimum=0)
     if not isinstance(zigzag, bool):
         raise InputError(f"zigzag must be True or False, got {zigzag!r}")
     real = partial(jnp.asarray, dtype=dtype)
@@ -523,7 +513,7 @@ def train_ensemble(
 
 def init_ensemble(cfg: NetConfig, n_members: int, *, key: jax.Array, dtype=None) -> Params:
     """``n_members`` independent initializations stacked on a leading axis."""
-    n_members = _posint("n_members", n_members)
+    n_members = check_int("n_members", n_members)
     keys = jax.random.split(key, n_members)
     return jax.tree.map(
         lambda *leaves: jnp.stack(leaves),
@@ -567,7 +557,7 @@ def train_reference(
     params0, x, y, cfg, dtype, _ = _prepare(params0, x, y, cfg, dtype, False)
     dt = _posfloat("dt", dt)
     rel_tol = _posfloat("rel_tol", rel_tol, lo_open=False, hi=1.0)
-    max_steps = _posint("max_steps", max_steps)
+    max_steps = check_int("max_steps", max_steps)
     div_factor = _posfloat("div_factor", div_factor, lo=1.0)
     a = 1.0 if cfg.alpha is None else cfg.alpha
     step = jnp.asarray(dt * learning_rate_scale(cfg) / a**2, dtype)
