@@ -49,18 +49,32 @@ def validate(
         float | None, typer.Option(help="Training stops at loss <= rel_tol * initial loss.")
     ] = None,
     max_steps: Annotated[int | None, typer.Option(help="Training step cap.")] = None,
+    feature_method: Annotated[
+        str | None,
+        typer.Option(
+            help="Feature limit: colgen (continuum of neurons, default) or dictionary "
+            "(fixed grid, d <= 3, biased; for cross-checks)."
+        ),
+    ] = None,
     n_dict: Annotated[
         int | None,
-        typer.Option(help="Feature-limit LP dictionary size (d <= 3 grid; d > 3 initial)."),
+        typer.Option(help="Feature-limit grid size (dictionary) or initial pool (colgen)."),
     ] = None,
     preset: Annotated[
         str | None,
         typer.Option(
-            help="smoke (under a minute on 2 CPU cores: d=3, limits) or paper (d=5, hours); "
+            help="smoke (about a minute on 2 CPU cores: d=3, limits) or paper (d=5, hours); "
             "other options override it."
         ),
     ] = None,
     device: Annotated[str, typer.Option(help="Where JAX trains: cpu or gpu.")] = "cpu",
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes for the infinite-width runs (default: the CPUs this "
+            "process may use). Results do not depend on it."
+        ),
+    ] = None,
     store: Annotated[
         str | None,
         typer.Option(help="SQLite result store: finished runs are kept and skipped on rerun."),
@@ -91,6 +105,7 @@ def validate(
         seed=seed,
         rel_tol=rel_tol,
         max_steps=max_steps,
+        feature_method=feature_method,
         n_dict=n_dict,
         device=device,
     )
@@ -107,7 +122,9 @@ def validate(
     db = ResultStore(store) if store else None
     try:
         with _Bar(enabled=not json) as bar:
-            result = run_validation(cfg, store=db, progress=bar)
+            result = run_validation(
+                cfg, store=db, progress=bar, jobs=_cpus() if jobs is None else jobs
+            )
     finally:
         if db is not None:
             db.close()
@@ -116,6 +133,15 @@ def validate(
 
         plot_validation(result, plot)
     _show(result, as_json=json, plot=plot, store=store)
+
+
+def _cpus() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _int_sizes(text: str):

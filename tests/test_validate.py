@@ -71,6 +71,26 @@ def test_order_independence(tmp_path):
     assert _errors(full) == _errors(run_validation(ValidationConfig(**TINY)))
 
 
+def test_worker_processes_give_the_same_numbers(tmp_path):
+    cfg = ValidationConfig(**TINY)
+    with ResultStore(tmp_path / "p.db") as db:
+        par = run_validation(cfg, store=db, jobs=2)
+        assert par.computed == 8 and len(db) == 8
+    assert _errors(par) == _errors(run_validation(cfg, jobs=1))
+    with pytest.raises(specbias.InputError, match="jobs"):
+        run_validation(cfg, jobs=0)
+
+
+def test_dictionary_feature_method_is_a_separate_unit(tmp_path):
+    grid = ValidationConfig(**{**TINY, "feature_method": "dictionary"})
+    key_grid = grid.unit_config("feature", "limit", 8, 0)
+    key_cg = ValidationConfig(**TINY).unit_config("feature", "limit", 8, 0)
+    assert key_grid["method"] == "dictionary" and key_cg["method"] == "colgen"
+    assert key_grid != key_cg
+    res = run_validation(grid)
+    assert all(0 < e < 10 for c in res.curves for row in c.errors for e in row)
+
+
 def test_trained_nets_tiny():
     import jax
 
@@ -136,6 +156,9 @@ def test_cli_json_and_runs_export(tmp_path):
         (["--d", "3", "--nu", "2.5", "--n", "8,16"], "polynomial"),
         (["--d", "3", "--nu", "2", "--n", "8,16", "--device", "tpu"], "unknown device"),
         (["--preset", "huge"], "unknown preset"),
+        (["--d", "3", "--nu", "2", "--n", "8,16", "--feature-method", "lp"], "feature_method"),
+        (["--d", "5", "--nu", "2", "--n", "8,16", "--feature-method", "dictionary"], "d <= 3"),
+        (["--d", "3", "--nu", "2", "--n", "8,16", "--jobs", "0"], "jobs"),
         (["--nu", "2"], "--d and --nu"),
     ],
 )

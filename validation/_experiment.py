@@ -51,6 +51,10 @@ REGIMES = ("feature", "lazy")
 SOLVERS = ("train", "limit")
 SOLVER_CHOICES = ("train", "limit", "both")
 DEVICES = ("cpu", "gpu")
+FEATURE_METHODS = ("colgen", "dictionary")
+# Part of the store key of feature-limit units: the LP code that produced them
+# (results from another LP code are not reused).
+LP_SOLVER = "dense-simplex/1"
 # Regime of specbias.predict that each experimental regime is compared with.
 PREDICTED_REGIME = {"feature": "feature", "lazy": "lazy-ntk"}
 STORE_KIND = "specbias.validate/1"
@@ -77,9 +81,13 @@ class ValidationConfig:
         seed: base seed of every random draw.
         rel_tol: training stops at ``L <= rel_tol * L(0)``.
         max_steps: training step cap.
-        n_dict: dictionary size of the feature-limit LP for d <= 3 (dense grid);
-            for d > 3 column generation is used and ``n_dict`` is its initial random
-            dictionary (None: the solver's default).
+        feature_method: how the feature limit is solved: ``"colgen"`` (column
+            generation over the continuum of neurons, exact up to the dual search;
+            default) or ``"dictionary"`` (one LP over a fixed grid, d <= 3 only;
+            biased, for cross-checks), see
+            :func:`~._limits.min_variation_norm_interpolation`.
+        n_dict: grid size (``dictionary``) or initial random pool (``colgen``);
+            None: the solver's default.
         device: ``"cpu"`` or ``"gpu"`` (where JAX trains; not part of a unit's key).
     """
 
@@ -95,6 +103,7 @@ class ValidationConfig:
     seed: int = 0
     rel_tol: float = 1e-3
     max_steps: int = 100_000
+    feature_method: str = "colgen"
     n_dict: int | None = None
     device: str = "cpu"
 
@@ -135,6 +144,13 @@ class ValidationConfig:
         set_(self, "n_test", _int("n_test", self.n_test, 1))
         set_(self, "seed", _int("seed", self.seed, 0))
         set_(self, "max_steps", _int("max_steps", self.max_steps, 1))
+        if self.feature_method not in FEATURE_METHODS:
+            raise InputError(
+                f"unknown feature_method {self.feature_method!r}; choose from "
+                f"{', '.join(FEATURE_METHODS)}"
+            )
+        if self.feature_method == "dictionary" and self.d > 3:
+            raise InputError(f"feature_method 'dictionary' needs d <= 3, got d = {self.d}")
         if self.n_dict is not None:
             set_(self, "n_dict", _int("n_dict", self.n_dict, 1))
         if not (isinstance(self.noise, (int, float)) and math.isfinite(self.noise)) or (
@@ -183,8 +199,9 @@ class ValidationConfig:
             "noise": self.noise,
         }
         if solver == "limit" and regime == "feature":
-            cfg["method"] = _feature_method(self.d)
+            cfg["method"] = self.feature_method
             cfg["n_dict"] = self.n_dict
+            cfg["lp"] = LP_SOLVER
         elif solver == "limit":
             cfg["kernel"] = "ntk"
         else:
@@ -207,9 +224,10 @@ class ValidationConfig:
     def preset(cls, name: str, **overrides) -> ValidationConfig:
         """A named preset with some fields overridden (None values are ignored).
 
-        * ``smoke``: d = 3, nu_t = 3, infinite-width limits only, n = 32..256, 6 seeds,
-          256 test points, a 1024-direction LP dictionary: 30-70 s on two CPU cores
-          (measured), and the feature-learning exponent comes out below the lazy one.
+        * ``smoke``: d = 3, nu_t = 4, infinite-width limits only (column generation
+          for the feature limit), n = 32..256, 8 seeds, 256 test points: about
+          1 minute with two worker processes on two CPU cores (measured), and the
+          feature-learning exponent comes out below the lazy one.
         * ``paper``: d = 5, nu_t = 4, both regimes, trained nets (H = 4096) and limits,
           n = 64..4096 (7 sizes), 4 seeds (hours; a GPU helps).
         """
@@ -228,20 +246,15 @@ def _int(name: str, v, minimum: int) -> int:
     return check_int(name, v, minimum)
 
 
-def _feature_method(d: int) -> str:
-    return "dictionary" if d <= 3 else "colgen"
-
-
 PRESETS: dict[str, dict] = {
     "smoke": dict(
         d=3,
-        nu_t=3.0,
+        nu_t=4.0,
         regimes=REGIMES,
         n_values=(32, 64, 128, 256),
-        seeds=6,
+        seeds=8,
         solver="limit",
         n_test=256,
-        n_dict=1024,
     ),
     "paper": dict(
         d=5,
@@ -387,7 +400,7 @@ def _run_limit(cfg, regime, n, seed_index, data) -> dict:
     else:
         rng = np.random.default_rng([cfg.seed, n, seed_index, 1])
         fit = min_variation_norm_interpolation(
-            x_train, s.y_train, x_test, rng=rng, method=_feature_method(cfg.d), n_dict=cfg.n_dict
+            x_train, s.y_train, x_test, rng=rng, method=cfg.feature_method, n_dict=cfg.n_dict
         )
         pred = fit.prediction
         extra = {
@@ -451,6 +464,7 @@ def run_validation(
     *,
     store: ResultStore | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> ValidationResult:
     """Run (or resume) the sweep ``cfg``, fit exponents and compare with theory.
 
@@ -459,6 +473,9 @@ def run_validation(
         store: optional result store; finished units are written there and units
             already present are read back instead of recomputed.
         progress: optional ``progress(done, total, description)`` callback.
+        jobs: worker processes for the infinite-width units (numpy only, one BLAS
+            thread each); trained nets always run in this process.  Results do not
+            depend on ``jobs``: every unit draws from its own seeded generators.
 
     Side effect: ``jax_enable_x64`` is switched on for the duration of the call when
     nets are trained (float64 gradient flow) and restored afterwards.
@@ -468,62 +485,152 @@ def run_validation(
     """
     if not isinstance(cfg, ValidationConfig):
         raise InputError(f"cfg must be a ValidationConfig, got {type(cfg).__name__}")
+    jobs = _int("jobs", jobs, 1)
     t0 = time.monotonic()
     units = cfg.units()
-    var = target_variance(cfg.teacher)
-    training = "train" in cfg.solvers
-    x64_before = None
-    if training:
-        import jax
+    total = len(units)
+    observed: dict[tuple, dict] = {}
+    for unit in units:
+        run = store.get(cfg.unit_config(*unit)) if store is not None else None
+        if run is not None:
+            observed[unit] = run.observables
+    skipped = len(observed)
+    done = skipped
 
-        x64_before = bool(jax.config.jax_enable_x64)
-        jax.config.update("jax_enable_x64", True)
+    def finish(unit, obs):
+        nonlocal done
+        if store is not None:
+            store.put(cfg.unit_config(*unit), obs)
+        observed[unit] = obs
+        done += 1
+
+    todo = [u for u in units if u not in observed]
+    limits = [u for u in todo if u[1] == "limit"]
+    if progress is not None:
+        progress(done, total, "infinite-width limits" if limits else "training")
+    if jobs > 1 and len(limits) > 1:
+        _run_limits_parallel(cfg, limits, jobs, finish, progress, total, lambda: done)
+    else:
+        for unit in limits:
+            if progress is not None:
+                progress(done, total, _describe(unit))
+            finish(unit, _compute_group(cfg, unit[2], unit[3], [unit[0]])[0])
+    training = [u for u in todo if u[1] == "train"]
+    if training:
+        _run_training(cfg, training, finish, progress, total, lambda: done)
+    if progress is not None:
+        progress(total, total, "fitting")
     errors: dict[tuple[str, str, int], list[float]] = {}
     runs: list[dict] = []
-    computed = skipped = 0
-    cache: dict[tuple[int, int], tuple] = {}
-    try:
-        ctx = _device_context(cfg.device) if training else None
-        if ctx is not None:
-            ctx.__enter__()
-        try:
-            for i, (regime, solver, n, k) in enumerate(units):
-                if progress is not None:
-                    progress(i, len(units), f"{regime}/{solver} n={n} seed {k}")
-                ucfg = cfg.unit_config(regime, solver, n, k)
-                run = store.get(ucfg) if store is not None else None
-                if run is not None:
-                    obs = run.observables
-                    skipped += 1
-                else:
-                    if (n, k) not in cache:
-                        cache.clear()
-                        cache[(n, k)] = _data(cfg, n, k)
-                    data = cache[(n, k)]
-                    t = time.monotonic()
-                    runner = _run_limit if solver == "limit" else _run_train
-                    obs = runner(cfg, regime, n, k, data)
-                    obs["test_error"] = obs["test_mse"] / var
-                    obs["target_jitter"] = data[2].jitter
-                    obs["seconds"] = time.monotonic() - t
-                    obs["device"] = cfg.device if solver == "train" else "cpu"
-                    if store is not None:
-                        store.put(ucfg, obs)
-                    computed += 1
-                errors.setdefault((regime, solver, n), []).append(float(obs["test_error"]))
-                runs.append({"config": ucfg, "observables": obs})
-        finally:
-            if ctx is not None:
-                ctx.__exit__(None, None, None)
-    finally:
-        if x64_before is not None:
-            import jax
-
-            jax.config.update("jax_enable_x64", x64_before)
-    if progress is not None:
-        progress(len(units), len(units), "fitting")
+    for unit in units:
+        obs = observed[unit]
+        regime, solver, n, _ = unit
+        errors.setdefault((regime, solver, n), []).append(float(obs["test_error"]))
+        runs.append({"config": cfg.unit_config(*unit), "observables": obs})
     curves = _fit_curves(cfg, errors)
+    computed = total - skipped
     return ValidationResult(cfg, curves, computed, skipped, time.monotonic() - t0, runs)
+
+
+def _describe(unit) -> str:
+    regime, solver, n, k = unit
+    return f"{regime}/{solver} n={n} seed {k}"
+
+
+def _compute_group(cfg: ValidationConfig, n: int, k: int, regimes, solver="limit") -> list[dict]:
+    """Observables of the units (regime, solver, n, k) for ``regimes``, sharing one data draw."""
+    data = _data(cfg, n, k)
+    var = target_variance(cfg.teacher)
+    runner = _run_limit if solver == "limit" else _run_train
+    out = []
+    for regime in regimes:
+        t = time.monotonic()
+        obs = runner(cfg, regime, n, k, data)
+        obs["test_error"] = obs["test_mse"] / var
+        obs["target_jitter"] = data[2].jitter
+        obs["seconds"] = time.monotonic() - t
+        obs["device"] = cfg.device if solver == "train" else "cpu"
+        out.append(obs)
+    return out
+
+
+def _limit_worker(cfg: ValidationConfig, n: int, k: int, regimes) -> list[dict]:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return _compute_group(cfg, n, k, regimes)
+
+
+def _run_limits_parallel(cfg, units, jobs, finish, progress, total, done) -> None:
+    """Infinite-width units in ``jobs`` spawned processes, grouped by (n, seed index).
+
+    Each finished unit is stored by this process as soon as its group returns, so
+    an interrupted sweep keeps everything already finished.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    groups: dict[tuple[int, int], list[str]] = {}
+    for regime, _, n, k in units:
+        groups.setdefault((n, k), []).append(regime)
+    # largest n first: the slowest tasks start early, the pool drains evenly
+    order = sorted(groups, key=lambda nk: (-nk[0], nk[1]))
+    ctx = multiprocessing.get_context(_start_method())
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        futures = {pool.submit(_limit_worker, cfg, n, k, groups[(n, k)]): (n, k) for n, k in order}
+        try:
+            for fut in as_completed(futures):
+                n, k = futures[fut]
+                for regime, obs in zip(groups[(n, k)], fut.result(), strict=True):
+                    finish((regime, "limit", n, k), obs)
+                if progress is not None:
+                    progress(done(), total, f"limits n={n} seed {k}")
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+
+
+def _start_method() -> str:
+    """``fork`` (fast, no re-import of ``__main__``) unless JAX has started its
+    runtime in this process: JAX is then multithreaded and a forked copy may
+    deadlock, so ``spawn`` (scripts need the usual ``if __name__ == "__main__":``
+    guard)."""
+    import multiprocessing
+
+    if "fork" in multiprocessing.get_all_start_methods() and not _jax_started():
+        return "fork"
+    return "spawn"
+
+
+def _jax_started() -> bool:
+    import sys
+
+    if "jax" not in sys.modules:
+        return False
+    try:  # JAX starts its threads with its first backend
+        from jax._src import xla_bridge
+
+        return bool(xla_bridge._backends)
+    except Exception:  # unknown JAX internals: assume the worst
+        return True
+
+
+def _run_training(cfg, units, finish, progress, total, done) -> None:
+    """Trained-net units, in this process, with float64 JAX and the chosen device."""
+    import jax
+
+    x64_before = bool(jax.config.jax_enable_x64)
+    jax.config.update("jax_enable_x64", True)
+    try:
+        with _device_context(cfg.device):
+            for unit in units:
+                if progress is not None:
+                    progress(done(), total, _describe(unit))
+                regime, solver, n, k = unit
+                finish(unit, _compute_group(cfg, n, k, [regime], solver)[0])
+    finally:
+        jax.config.update("jax_enable_x64", x64_before)
 
 
 def _fit_curves(cfg: ValidationConfig, errors) -> list[CurveResult]:
