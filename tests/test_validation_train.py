@@ -32,7 +32,15 @@ from specbias.validation._train import (
     train_reference,
 )
 
-jax.config.update("jax_enable_x64", True)  # test module only; the library never flips it
+
+@pytest.fixture(autouse=True, scope="module")
+def _float64():
+    """float64 for this module's tests only (restored after; the library never flips it)."""
+    before = bool(jax.config.jax_enable_x64)
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", before)
+
 
 D = 3
 N_TRAIN = 30
