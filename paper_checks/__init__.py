@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from specbias import InputError
 
-from . import bietti_mairal_2019, ghorbani_mei_2019, spigler_geiger_wyart_2019
+from . import (
+    bietti_mairal_2019,
+    ghorbani_mei_2019,
+    petrini_cagnetta_vanden_eijnden_wyart_2022,
+    spigler_geiger_wyart_2019,
+)
 from ._check import CheckResult as CheckResult
 from ._check import PaperCheck as PaperCheck
 
@@ -21,6 +26,7 @@ _CHECKS: tuple[PaperCheck, ...] = (
     bietti_mairal_2019.CHECK,
     spigler_geiger_wyart_2019.CHECK,
     ghorbani_mei_2019.CHECK,
+    petrini_cagnetta_vanden_eijnden_wyart_2022.CHECK,
 )
 
 

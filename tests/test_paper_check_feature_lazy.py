@@ -1,0 +1,48 @@
+"""The feature < lazy paper check (arXiv 2206.12314): it passes, and it can fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from specbias.paper_checks import get_check
+from specbias.paper_checks import petrini_cagnetta_vanden_eijnden_wyart_2022 as pcvw
+from specbias.validation._fit import PowerLawFit
+
+
+def fake_curve(regime, beta, lo, hi, predicted):
+    fit = PowerLawFit(beta, lo, hi, 1.0, np.zeros(0), np.zeros(0), (32, 256), 0.95, 10)
+
+    class Curve:
+        pass
+
+    c = Curve()
+    c.regime, c.fit, c.beta_predicted = regime, fit, predicted
+    return c
+
+
+def test_rows_fail_on_overlap_and_on_a_wrong_exponent():
+    f = fake_curve("feature", 2.6, 2.4, 2.8, 2.5)
+    lz = fake_curve("lazy", 3.0, 2.85, 3.2, 3.0)
+    assert pcvw.gap_row(f, lz)["passed"]
+    overlapping = fake_curve("lazy", 3.0, 2.7, 3.2, 3.0)
+    assert not pcvw.gap_row(f, overlapping)["passed"]
+    assert pcvw.curve_row(f, "smooth", 2.5)["passed"]
+    wrong = 2.6 + pcvw.BETA_TOL + 0.25  # outside the CI and beyond the tolerance
+    assert not pcvw.curve_row(f, "smooth", wrong)["passed"]
+
+
+@pytest.mark.slow
+def test_feature_lazy_check_passes():
+    """The full check: ~5 minutes on two CPU cores (worker processes)."""
+    result = get_check(pcvw.CHECK_NAME).run()
+    rows = {(r["target"], r["regime"]): r for r in result.details}
+    assert result.passed, result.details
+    assert set(rows) == {
+        ("smooth", "feature"),
+        ("smooth", "lazy"),
+        ("smooth", "lazy - feature"),
+        ("rough", "feature"),
+        ("rough", "lazy"),
+    }
+    assert rows[("smooth", "feature")]["beta"] < rows[("smooth", "lazy")]["beta"]
