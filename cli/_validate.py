@@ -87,6 +87,7 @@ def validate(
     """Train nets / solve infinite-width limits, fit exponents beta, compare with predict."""
     from specbias.validation._experiment import (
         ValidationConfig,
+        available_cpus,
         gpu_devices,
         run_validation,
     )
@@ -123,7 +124,7 @@ def validate(
     try:
         with _Bar(enabled=not json) as bar:
             result = run_validation(
-                cfg, store=db, progress=bar, jobs=_cpus() if jobs is None else jobs
+                cfg, store=db, progress=bar, jobs=available_cpus() if jobs is None else jobs
             )
     finally:
         if db is not None:
@@ -133,15 +134,6 @@ def validate(
 
         plot_validation(result, plot)
     _show(result, as_json=json, plot=plot, store=store)
-
-
-def _cpus() -> int:
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _int_sizes(text: str):

@@ -31,8 +31,6 @@ Cost: about 5 minutes on two CPU cores (both used through worker processes).
 
 from __future__ import annotations
 
-import os
-
 from ._check import CheckResult, PaperCheck
 
 D = 3
@@ -51,6 +49,7 @@ BETA_TOL = 0.25
 def sweep(nu_t: float, n_values, seeds: int, *, jobs: int | None = None):
     """Both regimes' infinite-width learning curves (a ValidationResult)."""
     from specbias.validation import ValidationConfig, run_validation
+    from specbias.validation._experiment import available_cpus
 
     cfg = ValidationConfig(
         d=D,
@@ -61,7 +60,7 @@ def sweep(nu_t: float, n_values, seeds: int, *, jobs: int | None = None):
         n_test=N_TEST,
         seed=SEED,
     )
-    return run_validation(cfg, jobs=jobs or _cpus())
+    return run_validation(cfg, jobs=jobs or available_cpus())
 
 
 def curve_row(curve, target: str, expected: float) -> dict:
@@ -105,13 +104,6 @@ def run() -> CheckResult:
     for regime in ("feature", "lazy"):
         rows.append(curve_row(rough.curve(regime, "limit"), "rough", expected))
     return CheckResult(CHECK_NAME, all(r["passed"] for r in rows), rows)
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 CHECK_NAME = "petrini_cagnetta_vanden_eijnden_wyart_2022"

@@ -532,6 +532,16 @@ def run_validation(
     return ValidationResult(cfg, curves, computed, skipped, time.monotonic() - t0, runs)
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (the default number of worker processes)."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _describe(unit) -> str:
     regime, solver, n, k = unit
     return f"{regime}/{solver} n={n} seed {k}"

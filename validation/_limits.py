@@ -300,10 +300,10 @@ def min_variation_norm_interpolation(
 
         ``"auto"``: column generation for every d.
 
-    Cost (2-core CPU, d = 3, smooth teacher): n = 256 about 3 s, n = 512 about
-    15 s; see ``benchmarks/bench_limits.py``.  BLAS runs single-threaded inside
-    (the pivots are matrix-vector products, where thread hand-offs cost more than
-    they save).
+    Cost (one core, d = 3, smooth teacher): n = 128 about 2.5 s, n = 256 about
+    8 s, n = 512 about a minute; see ``benchmarks/bench_limits.py``.  BLAS runs
+    single-threaded inside (the pivots are matrix-vector products, where thread
+    hand-offs cost more than they save).
 
     The returned network has n_A <= n atoms: an optimal basic solution of the LP has
     at most n nonzeros (n equality constraints).  The active coefficients are
