@@ -211,9 +211,12 @@ def _show(result, *, as_json: bool, plot: str | None, store: str | None) -> None
         table.add_row(c.regime, c.solver, f"{c.fit.beta:.3f}", ci, f"{c.beta_predicted:g}", in_ci)
     con.print(table)
     for s, gap in result.gaps().items():
-        verdict = (
-            "feature learning is worse" if gap["feature_worse"] else "feature learning is not worse"
-        )
+        if gap["feature_worse"] and gap["separated"]:
+            verdict = "feature learning is worse (95% CIs separated)"
+        elif gap["feature_worse"]:
+            verdict = "feature exponent is lower, but the 95% CIs overlap"
+        else:
+            verdict = "feature learning is not worse"
         con.print(
             f"gap ({s}): lazy beta - feature beta = {_g(gap['fitted'], 3)} "
             f"(predicted {_g(gap['predicted'], 3)}): {verdict}"

@@ -71,6 +71,20 @@ def test_order_independence(tmp_path):
     assert _errors(full) == _errors(run_validation(ValidationConfig(**TINY)))
 
 
+def test_gap_verdict_needs_separated_intervals():
+    from specbias.validation._experiment import _separated
+    from specbias.validation._fit import PowerLawFit
+
+    def fit(beta, lo, hi):
+        return PowerLawFit(beta, lo, hi, 1.0, np.zeros(0), np.zeros(0), (8, 16), 0.95, 10)
+
+    assert _separated(fit(2.4, 2.2, 2.6), fit(3.0, 2.7, 3.3)) is True
+    assert _separated(fit(2.4, 2.2, 2.8), fit(3.0, 2.7, 3.3)) is False
+    assert _separated(fit(2.4, np.nan, np.nan), fit(3.0, 2.7, 3.3)) is None
+    gaps = run_validation(ValidationConfig(**TINY)).gaps()
+    assert set(gaps["limit"]) == {"fitted", "predicted", "feature_worse", "separated"}
+
+
 def test_worker_processes_give_the_same_numbers(tmp_path):
     cfg = ValidationConfig(**TINY)
     with ResultStore(tmp_path / "p.db") as db:

@@ -347,7 +347,12 @@ class ValidationResult:
         raise KeyError((regime, solver))
 
     def gaps(self) -> dict[str, dict]:
-        """Per solver with both regimes: lazy beta - feature beta (fitted and predicted)."""
+        """Per solver with both regimes: lazy beta - feature beta (fitted and predicted).
+
+        ``feature_worse``: the fitted feature exponent is below the lazy one;
+        ``separated``: and their confidence intervals do not overlap (None when a
+        fit has no interval).
+        """
         out = {}
         for s in self.config.solvers:
             try:
@@ -360,6 +365,7 @@ class ValidationResult:
                 "fitted": _num(lz.fit.beta - f.fit.beta),
                 "predicted": lz.beta_predicted - f.beta_predicted,
                 "feature_worse": bool(f.fit.beta < lz.fit.beta),
+                "separated": _separated(f.fit, lz.fit),
             }
         return out
 
@@ -373,6 +379,14 @@ class ValidationResult:
             "seconds": round(self.seconds, 3),
             "test_error_definition": "mean over test points of (f(x) - f*(x))^2 / Var f*(x)",
         }
+
+
+def _separated(feature: PowerLawFit, lazy: PowerLawFit) -> bool | None:
+    """Lazy interval entirely above the feature one (None without intervals)."""
+    bounds = (feature.ci_high, lazy.ci_low)
+    if not all(math.isfinite(b) for b in bounds):
+        return None
+    return bool(lazy.ci_low > feature.ci_high)
 
 
 def _num(x) -> float | None:

@@ -31,6 +31,7 @@ def plot_validation(result: ValidationResult, path: str | os.PathLike) -> Path:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     cfg = result.config
+    predicted_drawn: set[str] = set()
     for c in result.curves:
         n = np.asarray(c.n, dtype=float)
         mean, sem = c.mean, c.sem
@@ -64,6 +65,9 @@ def plot_validation(result: ValidationResult, path: str | os.PathLike) -> Path:
                 lw=1,
                 alpha=0.7,
             )
+        if c.regime in predicted_drawn:  # one predicted line per regime
+            continue
+        predicted_drawn.add(c.regime)
         # predicted slope through the geometric centre of the measured points
         ln, le = np.log(n[ok]), np.log(mean[ok])
         anchor = np.exp(le.mean() + c.beta_predicted * ln.mean())
