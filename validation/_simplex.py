@@ -12,16 +12,16 @@ form c = c+ - c-.  The structure makes every step cheap and dense:
 * a basis is any n linearly independent columns B; it is always primal feasible,
   c_B = A_B^{-1} y, with the signs s = sign(c_B) choosing c+ or c-.  No phase one.
 * the simplex multipliers are lambda = A_B^{-T} s, and column j can enter iff
-  |g_j| = |a_j . lambda| > 1 (its reduced cost is 1 - |g_j|); the entering column is
-  the one with the largest |g_j| (Dantzig pricing).  These are the dual variables
-  and the dual constraint of the continuum problem, so new columns found by a search
-  for large |g_lambda| (column generation) can be appended between solves and the
-  solve resumes from the current basis (warm start) at no cost.
-* ratio test (Harris two-pass, largest pivot among near-ties): basic variable r
-  leaves when s_r c_r reaches 0 along the edge; an explicit inverse A_B^{-1} is
-  updated by a rank-one product-form step and refactorized every
-  ``REFACTOR_EVERY`` pivots (then c_B and s are recomputed from scratch).
-
+  |g_j| = |a_j . lambda| > 1 (its reduced cost is 1 - |g_j|); pricing picks the
+  largest (|g_j| - 1)^2 / w_j with devex reference weights w_j.  These are the dual
+  variables and the dual constraint of the continuum problem, so new columns found
+  by a search for large |g_lambda| (column generation) can be appended between
+  solves and the solve resumes from the current basis (warm start) at no cost.
+* long step (Barrodale-Roberts): basic variables whose sign flips along the edge
+  stay basic; the step ends where the objective's slope turns non-negative, and
+  that variable leaves (largest pivot among round-off ties).  An explicit inverse
+  A_B^{-1} is updated by a rank-one product-form step and refactorized every
+  ``REFACTOR_EVERY`` pivots (then c_B, s and g are recomputed from scratch).
 * degeneracy (basic c_h = 0, typical when the labels come from a few neurons) is
   broken by solving with a slightly perturbed right-hand side (relative 1e-9,
   fixed pattern) and removing the perturbation in :meth:`L1Simplex.finish`.
@@ -30,8 +30,9 @@ Each pivot costs O(n^2 + n M) flops in BLAS, without the sparse-matrix overhead 
 general LP code pays on these dense matrices (about half the entries of a ReLU
 feature matrix are nonzero).  An optimal basis has n_A <= n nonzero coefficients.
 
-Reference: Dantzig, Orden, Wolfe (1955) revised simplex; Harris (1973) ratio test;
-for the l1 / column-generation view, Bach arXiv 1412.8690.
+References: Dantzig, Orden, Wolfe (1955) revised simplex; Barrodale and Roberts
+(1973) l1 long step; Forrest and Goldfarb (1992) devex pricing; for the l1 /
+column-generation view, Bach arXiv 1412.8690.
 
 The module never imports JAX.
 """
@@ -104,7 +105,6 @@ class L1Simplex:
         self.basis = np.sort(perm[:n])
         self.sign = np.ones(n)
         self._refactor()
-        self.weights = np.ones(self.cols.shape[1])
 
     # -- pool --------------------------------------------------------------------------
     @property
@@ -115,7 +115,6 @@ class L1Simplex:
         """Append ``(n, k)`` columns to the pool (basis unchanged: warm start)."""
         columns = np.asarray(columns, dtype=np.float64)
         self.cols = np.asfortranarray(np.hstack([self.cols, columns]))
-        self.weights = np.concatenate([self.weights, np.ones(columns.shape[1])])
 
     def keep_columns(self, keep: np.ndarray) -> np.ndarray:
         """Drop non-basic columns where ``keep`` is False; returns the kept indices."""
@@ -124,7 +123,6 @@ class L1Simplex:
         idx = np.nonzero(keep)[0]
         new_index = np.cumsum(keep) - 1
         self.cols = np.asfortranarray(self.cols[:, idx])
-        self.weights = self.weights[idx]
         self.basis = new_index[self.basis]
         return idx
 
