@@ -525,10 +525,11 @@ def run_validation(
     if jobs > 1 and len(limits) > 1:
         _run_limits_parallel(cfg, limits, jobs, finish, progress, total, lambda: done)
     else:
+        data = _DataCache(cfg)
         for unit in limits:
             if progress is not None:
                 progress(done, total, _describe(unit))
-            finish(unit, _compute_group(cfg, unit[2], unit[3], [unit[0]])[0])
+            finish(unit, _compute_unit(cfg, unit, data(unit)))
     training = [u for u in todo if u[1] == "train"]
     if training:
         _run_training(cfg, training, finish, progress, total, lambda: done)
@@ -561,28 +562,39 @@ def _describe(unit) -> str:
     return f"{regime}/{solver} n={n} seed {k}"
 
 
-def _compute_group(cfg: ValidationConfig, n: int, k: int, regimes, solver="limit") -> list[dict]:
-    """Observables of the units (regime, solver, n, k) for ``regimes``, sharing one data draw."""
-    data = _data(cfg, n, k)
-    var = target_variance(cfg.teacher)
+class _DataCache:
+    """The data of the last (n, seed index) asked for: units are ordered so that
+    both regimes of a draw come one after the other and share one sample."""
+
+    def __init__(self, cfg: ValidationConfig) -> None:
+        self.cfg, self.key, self.data = cfg, None, None
+
+    def __call__(self, unit) -> tuple:
+        key = (unit[2], unit[3])
+        if key != self.key:
+            self.key, self.data = key, _data(self.cfg, *key)
+        return self.data
+
+
+def _compute_unit(cfg: ValidationConfig, unit, data) -> dict:
+    """Observables of one (regime, solver, n, seed index) unit on its data draw."""
+    regime, solver, n, k = unit
     runner = _run_limit if solver == "limit" else _run_train
-    out = []
-    for regime in regimes:
-        t = time.monotonic()
-        obs = runner(cfg, regime, n, k, data)
-        obs["test_error"] = obs["test_mse"] / var
-        obs["target_jitter"] = data[2].jitter
-        obs["seconds"] = time.monotonic() - t
-        obs["device"] = cfg.device if solver == "train" else "cpu"
-        out.append(obs)
-    return out
+    t = time.monotonic()
+    obs = runner(cfg, regime, n, k, data)
+    obs["test_error"] = obs["test_mse"] / target_variance(cfg.teacher)
+    obs["target_jitter"] = data[2].jitter
+    obs["seconds"] = time.monotonic() - t
+    obs["device"] = cfg.device if solver == "train" else "cpu"
+    return obs
 
 
 def _limit_worker(cfg: ValidationConfig, n: int, k: int, regimes) -> list[dict]:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1, user_api="blas"):
-        return _compute_group(cfg, n, k, regimes)
+        data = _data(cfg, n, k)
+        return [_compute_unit(cfg, (r, "limit", n, k), data) for r in regimes]
 
 
 def _run_limits_parallel(cfg, units, jobs, finish, progress, total, done) -> None:
@@ -647,12 +659,12 @@ def _run_training(cfg, units, finish, progress, total, done) -> None:
     x64_before = bool(jax.config.jax_enable_x64)
     jax.config.update("jax_enable_x64", True)
     try:
+        data = _DataCache(cfg)
         with _device_context(cfg.device):
             for unit in units:
                 if progress is not None:
                     progress(done(), total, _describe(unit))
-                regime, solver, n, k = unit
-                finish(unit, _compute_group(cfg, n, k, [regime], solver)[0])
+                finish(unit, _compute_unit(cfg, unit, data(unit)))
     finally:
         jax.config.update("jax_enable_x64", x64_before)
 
