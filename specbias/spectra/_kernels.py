@@ -18,7 +18,8 @@ Names (CLI ``--kernel NAME[:key=value,...]`` and the Python API alike):
 ``arccos1:depth=L``  its last-layer random-feature (NNGP) kernel
 ``laplace:c=C``      exp(-C |x-y|) = exp(-C sqrt(2-2t)), default C = 1
 ``gaussian:c=C``     exp(-C |x-y|^2) = exp(-2C (1-t)), default C = 1
-``expr:<sympy>``     any expression in t, e.g. ``expr:t**3 + exp(t)``
+``expr:<text>``      any expression in t, e.g. ``expr:t**3 + exp(t)``, in the safe
+                     language of :mod:`._expr` (parsed as data, never run as code)
 ===================  ==========================================================
 
 theta = arccos t, w ~ N(0, I_d) (Cho & Saul 2009, arccos kernels; Jacot et al.
@@ -36,8 +37,7 @@ import sympy as sp
 from scipy.special import hyp2f1
 
 from .._errors import InputError
-
-T = sp.Symbol("t", real=True)
+from ._expr import T, canonical_text, lambdified, parse_expression
 
 _PARAMS: dict[str, dict[str, tuple[type, float | int | None]]] = {
     "relu": {},
@@ -174,20 +174,18 @@ def kernel(spec: str | Kernel) -> Kernel:
 
 
 def _parse_expr(text: str) -> Kernel:
-    text = text.strip()
-    if not text:
-        raise InputError("kernel 'expr' needs an expression in t, e.g. expr:t**3 + exp(t)")
-    try:
-        expr = sp.sympify(text, locals={"t": T})
-    except (sp.SympifyError, SyntaxError, TypeError, ValueError):
-        raise InputError(f"kernel 'expr': cannot parse {text!r} as a sympy expression") from None
-    if not isinstance(expr, sp.Expr):
-        raise InputError(f"kernel 'expr': {text!r} is not an expression")
-    extra = expr.free_symbols - {T}
-    if extra:
-        names = ", ".join(sorted(map(str, extra)))
-        raise InputError(f"kernel 'expr': only the variable t is allowed, found {names}")
-    return Kernel("expr", (), str(expr))
+    """``expr:`` text through the safe expression language (never evaluated as code)."""
+    return Kernel("expr", (), canonical_text(_expression(text)))
+
+
+_EXPR_CACHE: dict[str, sp.Expr] = {}
+
+
+def _expression(text: str) -> sp.Expr:
+    """Safely parsed expression of a stored text, cached (a Kernel may be built by hand)."""
+    if text not in _EXPR_CACHE:
+        _EXPR_CACHE[text] = parse_expression(text)
+    return _EXPR_CACHE[text]
 
 
 # ---------------------------------------------------------------------------------
@@ -311,8 +309,8 @@ _LAMBDA_CACHE: dict[tuple[str, bool], object] = {}
 def _lambdified(text: str, mp: bool):
     key = (text, mp)
     if key not in _LAMBDA_CACHE:
-        expr = sp.sympify(text, locals={"t": T})
-        _LAMBDA_CACHE[key] = sp.lambdify(T, expr, "mpmath" if mp else "numpy")
+        expr = _expression(text)
+        _LAMBDA_CACHE[key] = lambdified(expr, mp=mp)
     return _LAMBDA_CACHE[key]
 
 
@@ -347,7 +345,7 @@ def _sympy_phi(k: Kernel) -> sp.Expr:
     if f == "gaussian":
         return sp.exp(-2 * sp.nsimplify(p["c"], rational=True) * (1 - t))
     if f == "expr":
-        return sp.sympify(k.expr_text, locals={"t": T})
+        return _expression(k.expr_text)
     raise InputError(f"unknown kernel {f!r}")
 
 
