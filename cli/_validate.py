@@ -60,11 +60,27 @@ def validate(
         int | None,
         typer.Option(help="Feature-limit grid size (dictionary) or initial pool (colgen)."),
     ] = None,
+    lazy_alpha: Annotated[
+        float | None,
+        typer.Option(help="alpha-trick scale of the trained lazy nets (default 100)."),
+    ] = None,
+    ensemble: Annotated[
+        int | None,
+        typer.Option(help="Initializations per (n, seed) on the same data (ensemble average)."),
+    ] = None,
+    width2: Annotated[
+        int | None,
+        typer.Option(help="Second lazy width for the finite-width excess (default H/4; 0: off)."),
+    ] = None,
+    conv_rtol: Annotated[
+        float | None,
+        typer.Option(help="Lazy training stops when halving the loss moves the test error less."),
+    ] = None,
     preset: Annotated[
         str | None,
         typer.Option(
-            help="smoke (about a minute on 2 CPU cores: d=3, limits) or paper (d=5, hours); "
-            "other options override it."
+            help="smoke (about a minute on 2 CPU cores: d=3, limits), train-smoke (trained "
+            "nets, d=3, CPU) or paper (d=5, nu=4.5, one GPU); other options override it."
         ),
     ] = None,
     device: Annotated[str, typer.Option(help="Where JAX trains: cpu or gpu.")] = "cpu",
@@ -109,6 +125,10 @@ def validate(
         feature_method=feature_method,
         n_dict=n_dict,
         device=device,
+        lazy_alpha=lazy_alpha,
+        ensemble=ensemble,
+        width2=width2,
+        conv_rtol=conv_rtol,
     )
     if preset is not None:
         cfg = ValidationConfig.preset(preset, **fields)

@@ -206,5 +206,8 @@ def test_presets():
         specbias.predict(smoke.d, smoke.nu_t).regime("lazy-ntk").beta
     )
     paper = ValidationConfig.preset("paper", seeds=2)
-    assert paper.d == 5 and paper.nu_t == 4.0 and paper.seeds == 2
-    assert paper.n_values[0] == 64 and paper.n_values[-1] == 4096 and len(paper.n_values) == 7
+    assert paper.d == 5 and paper.nu_t == 4.5 and paper.seeds == 2
+    assert paper.n_values[0] == 64 and paper.n_values[-1] == 1024
+    assert paper.width2 < paper.width and paper.ensemble > 1
+    ts = ValidationConfig.preset("train-smoke")
+    assert ts.solver == "both" and ts.ensemble > 1 and ts.width2 == 256

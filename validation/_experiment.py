@@ -58,6 +58,13 @@ LP_SOLVER = "dense-simplex/1"
 # Regime of specbias.predict that each experimental regime is compared with.
 PREDICTED_REGIME = {"feature": "feature", "lazy": "lazy-ntk"}
 STORE_KIND = "specbias.validate/1"
+# Trained units see unit-variance labels (part of their store key).
+LABELS = "unit-variance"
+# How each regime is trained (see _run_train).
+PROTOCOL = {
+    "feature": "mean-field-gd/1",  # xi = 0, adaptive full-batch GD to rel_tol
+    "lazy": "alpha-trick-etd1/1",  # xi = 1, alpha = lazy_alpha, ETD1/Gauss-Newton
+}
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, description): called before each unit and once at the end."""
@@ -89,6 +96,23 @@ class ValidationConfig:
         n_dict: grid size (``dictionary``) or initial random pool (``colgen``);
             None: the solver's default.
         device: ``"cpu"`` or ``"gpu"`` (where JAX trains; not part of a unit's key).
+        lazy_alpha: alpha-trick scale of the trained lazy nets (``xi = 1``,
+            ``F = alpha (f - f0)``); large alpha keeps them lazy (the parameters move
+            by O(1/alpha)); they are integrated by ETD1 / Gauss-Newton steps
+            (:func:`~._flow.train_flow`) until the test error converges.
+        ensemble: initializations trained per (n, seed) on the same data; the unit
+            reports the mean single-net error and the error of their averaged
+            predictor (which removes the H^-1/2 initialization fluctuation, Geiger
+            et al. arXiv 1901.01608).
+        width2: a second, smaller width for the lazy nets (None: ``width // 4``;
+            0: none): each lazy unit also trains at ``width2`` and solves NTK
+            regression on the same draw, so the finite-width excess is measured at
+            two widths and fitted as c/H.
+        conv_rtol: lazy training stops when a halving of the train loss below
+            ``rel_tol * L(0)`` moves the test error by less than this (relative).
+
+    Labels: trained nets see ``y / sqrt(K_T(1))`` (unit variance); their test MSE is
+    scaled back, so ``test_error`` (MSE / K_T(1)) means the same for every solver.
     """
 
     d: int
@@ -106,6 +130,10 @@ class ValidationConfig:
     feature_method: str = "colgen"
     n_dict: int | None = None
     device: str = "cpu"
+    lazy_alpha: float = 100.0
+    ensemble: int = 1
+    width2: int | None = None
+    conv_rtol: float = 0.02
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -163,6 +191,21 @@ class ValidationConfig:
         set_(self, "rel_tol", float(self.rel_tol))
         if self.device not in DEVICES:
             raise InputError(f"unknown device {self.device!r}; choose from cpu, gpu")
+        if not (
+            isinstance(self.lazy_alpha, (int, float))
+            and math.isfinite(self.lazy_alpha)
+            and self.lazy_alpha > 0
+        ):
+            raise InputError(f"lazy_alpha must be a finite number > 0, got {self.lazy_alpha!r}")
+        set_(self, "lazy_alpha", float(self.lazy_alpha))
+        set_(self, "ensemble", _int("ensemble", self.ensemble, 1))
+        w2 = self.width // 4 if self.width2 is None else _int("width2", self.width2, 0)
+        if w2 >= self.width:
+            raise InputError(f"width2 must be below width = {self.width}, got {w2}")
+        set_(self, "width2", w2)
+        if not (isinstance(self.conv_rtol, (int, float)) and 0 < self.conv_rtol < 1):
+            raise InputError(f"conv_rtol must be in (0, 1), got {self.conv_rtol!r}")
+        set_(self, "conv_rtol", float(self.conv_rtol))
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -210,7 +253,12 @@ class ValidationConfig:
                 xi=0.0 if regime == "feature" else 1.0,
                 rel_tol=self.rel_tol,
                 max_steps=self.max_steps,
+                labels=LABELS,
+                ensemble=self.ensemble,
+                protocol=PROTOCOL[regime],
             )
+            if regime == "lazy":
+                cfg.update(alpha=self.lazy_alpha, width2=self.width2, conv_rtol=self.conv_rtol)
         return cfg
 
     def to_dict(self) -> dict:
@@ -228,8 +276,11 @@ class ValidationConfig:
           for the feature limit), n = 32..256, 8 seeds, 256 test points: about
           1 minute with two worker processes on two CPU cores (measured), and the
           feature-learning exponent comes out below the lazy one.
-        * ``paper``: d = 5, nu_t = 4, both regimes, trained nets (H = 4096) and limits,
-          n = 64..4096 (7 sizes), 4 seeds (hours; a GPU helps).
+        * ``train-smoke``: d = 3, nu_t = 4, trained nets (H = 1024 and 256, 4
+          initializations per draw) and limits, n = 32..256, 8 seeds (CPU).
+        * ``paper``: d = 5, nu_t = 4.5 (the paper's net experiments), both regimes,
+          trained nets (lazy: H = 8192 and 2048, 4 initializations) and limits,
+          n = 64..1024, 8 seeds: sized for one GPU, resumable through the store.
         """
         if name not in PRESETS:
             raise InputError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
@@ -256,13 +307,27 @@ PRESETS: dict[str, dict] = {
         solver="limit",
         n_test=256,
     ),
-    "paper": dict(
-        d=5,
+    "train-smoke": dict(
+        d=3,
         nu_t=4.0,
         regimes=REGIMES,
-        n_values=tuple(int(v) for v in np.unique(np.rint(np.geomspace(64, 4096, 7)))),
-        seeds=4,
-        width=4096,
+        n_values=(32, 64, 128, 256),
+        seeds=8,
+        width=1024,
+        width2=256,
+        ensemble=4,
+        solver="both",
+        n_test=256,
+    ),
+    "paper": dict(
+        d=5,
+        nu_t=4.5,
+        regimes=REGIMES,
+        n_values=(64, 128, 256, 512, 1024),
+        seeds=8,
+        width=8192,
+        width2=2048,
+        ensemble=4,
         solver="both",
         n_test=2000,
     ),
@@ -285,6 +350,7 @@ class CurveResult:
     beta_predicted: float
     predicted_regime: str
     note: str = ""
+    finite_width: tuple = ()  # per n: excess over the limit at two widths, see _finite_width
 
     @property
     def mean(self) -> np.ndarray:
@@ -326,6 +392,7 @@ class CurveResult:
             "test_error_sem": [_num(v) for v in self.sem],
             "test_error": [[_num(v) for v in e] for e in self.errors],
             "note": self.note,
+            "finite_width": list(self.finite_width),
         }
 
 
@@ -354,7 +421,8 @@ class ValidationResult:
         fit has no interval).
         """
         out = {}
-        for s in self.config.solvers:
+        solvers = [*self.config.solvers, "train-ensemble"]
+        for s in solvers:
             try:
                 f, lz = self.curve("feature", s), self.curve("lazy", s)
             except KeyError:
@@ -378,6 +446,11 @@ class ValidationResult:
             "units_skipped": self.skipped,
             "seconds": round(self.seconds, 3),
             "test_error_definition": "mean over test points of (f(x) - f*(x))^2 / Var f*(x)",
+            "label_convention": (
+                "trained nets are fitted to y / sqrt(K_T(1)) (unit variance); limits are "
+                "linear in y; every test_error is MSE / K_T(1); label noise (variance "
+                "`noise`) is added before the rescaling"
+            ),
         }
 
 
@@ -427,27 +500,128 @@ def _run_limit(cfg, regime, n, seed_index, data) -> dict:
 
 
 def _run_train(cfg, regime, n, seed_index, data) -> dict:
+    """Train ``cfg.ensemble`` nets on one draw (unit-variance labels), see PROTOCOL.
+
+    Returned MSEs are in the original label units (scaled back by K_T(1)).
+    """
+    x_train, x_test, s = data
+    scale = math.sqrt(target_variance(cfg.teacher))
+    y_train, y_test = s.y_train / scale, s.y_test / scale
+    key = _init_key(cfg, n, seed_index)
+    if regime == "lazy":
+        obs = _train_lazy(cfg, cfg.width, x_train, y_train, x_test, y_test, key)
+        if cfg.width2:
+            small = _train_lazy(cfg, cfg.width2, x_train, y_train, x_test, y_test, key)
+            obs["test_mse_width2"] = small["test_mse"]
+            obs["test_mse_ensemble_width2"] = small["test_mse_ensemble"]
+        limit = kernel_regression(x_train, y_train, x_test, "ntk").prediction
+        obs["limit_test_mse"] = float(np.mean((limit - y_test) ** 2))
+    else:
+        obs = _train_feature(cfg, x_train, y_train, x_test, y_test, key)
+    for k in [k for k in obs if "test_mse" in k or k == "train_mse"]:
+        v = obs[k]
+        obs[k] = [u * scale**2 for u in v] if isinstance(v, list) else v * scale**2
+    obs["label_scale"] = scale
+    return obs
+
+
+def _init_key(cfg, n, seed_index):
+    import jax
+
+    return jax.random.key(zlib.crc32(f"{cfg.seed}/{n}/{seed_index}/init".encode()))
+
+
+def _members(cfg, net, key):
     import jax
     import jax.numpy as jnp
 
-    from ._network import NetConfig, init_params
-    from ._train import observables, train
+    from ._network import init_params
 
-    x_train, x_test, s = data
-    net = NetConfig(cfg.width, cfg.d, xi=0.0 if regime == "feature" else 1.0)
-    key = jax.random.key(zlib.crc32(f"{cfg.seed}/{n}/{seed_index}/init".encode()))
-    params0 = init_params(net, key=key, dtype=jnp.float64)
-    x = jnp.asarray(x_train, jnp.float64)
-    y = jnp.asarray(s.y_train, jnp.float64)
-    res = train(params0, x, y, net, rel_tol=cfg.rel_tol, max_steps=cfg.max_steps)
-    obs = observables(res.params, params0, x, y, jnp.asarray(x_test), jnp.asarray(s.y_test), net)
-    obs.update(
-        stop_reason=res.stop_reason,
-        train_time=float(res.time),
-        steps=int(res.steps),
-        dtype=res.dtype,
+    keys = jax.random.split(key, cfg.ensemble)
+    return jax.vmap(lambda k: init_params(net, key=k, dtype=jnp.float64))(keys)
+
+
+def _summarize(cfg, net, params, params0, x_train, y_train, x_test, y_test, stops, extra):
+    """Mean single-net observables, ensemble-averaged predictor, stop reasons."""
+    import jax
+    import jax.numpy as jnp
+
+    from ._network import apply
+    from ._train import observables
+
+    xt, xs = jnp.asarray(x_train), jnp.asarray(x_test)
+    per = []
+    preds = []
+    for e in range(cfg.ensemble):
+        p = jax.tree.map(lambda a, e=e: a[e], params)
+        p0 = jax.tree.map(lambda a, e=e: a[e], params0)
+        per.append(observables(p, p0, xt, y_train, xs, y_test, net))
+        preds.append(np.asarray(apply(p, p0, xs, net)))
+    mean_pred = np.mean(preds, axis=0)
+    out = {k: float(np.mean([o[k] for o in per])) for k in per[0]}
+    out["test_mse_members"] = [o["test_mse"] for o in per]
+    out["test_mse_ensemble"] = float(np.mean((mean_pred - y_test) ** 2))
+    out["stop_reasons"] = list(stops)
+    out["stop_reason"] = max(set(stops), key=lambda r: (r != "converged", stops.count(r)))
+    out.update(extra)
+    return out
+
+
+def _train_lazy(cfg, width, x_train, y_train, x_test, y_test, key) -> dict:
+    import jax.numpy as jnp
+
+    from ._flow import train_flow
+    from ._network import NetConfig
+
+    net = NetConfig(width, cfg.d, xi=1.0, alpha=cfg.lazy_alpha)
+    params0 = _members(cfg, net, key)
+    res = train_flow(
+        params0,
+        jnp.asarray(x_train),
+        jnp.asarray(y_train),
+        net,
+        x_test=jnp.asarray(x_test),
+        y_test=jnp.asarray(y_test),
+        rel_tol=cfg.rel_tol,
+        conv_rtol=cfg.conv_rtol,
+        max_steps=min(cfg.max_steps, 10_000),
+        ensemble=True,
     )
-    return obs
+    stops = res.stop_reason
+    extra = {
+        "steps": int(np.max(res.steps)),
+        "train_time": float(np.max(res.time)),
+        "test_change": float(np.nanmax(res.test_change)),
+        "dtype": res.dtype,
+        "method": "etd1",
+    }
+    return _summarize(cfg, net, res.params, params0, x_train, y_train, x_test, y_test, stops, extra)
+
+
+def _train_feature(cfg, x_train, y_train, x_test, y_test, key) -> dict:
+    import jax.numpy as jnp
+
+    from ._network import NetConfig
+    from ._train import train_ensemble
+
+    net = NetConfig(cfg.width, cfg.d, xi=0.0)
+    params0 = _members(cfg, net, key)
+    res = train_ensemble(
+        params0,
+        jnp.asarray(x_train),
+        jnp.asarray(y_train),
+        net,
+        rel_tol=cfg.rel_tol,
+        max_steps=cfg.max_steps,
+    )
+    stops = res.stop_reason
+    extra = {
+        "steps": int(np.max(res.steps)),
+        "train_time": float(np.max(res.time)),
+        "dtype": res.dtype,
+        "method": "adaptive-gd",
+    }
+    return _summarize(cfg, net, res.params, params0, x_train, y_train, x_test, y_test, stops, extra)
 
 
 def _device_context(device: str):
@@ -536,13 +710,21 @@ def run_validation(
     if progress is not None:
         progress(total, total, "fitting")
     errors: dict[tuple[str, str, int], list[float]] = {}
+    widths: dict[tuple[str, int], list[tuple[float, float, float]]] = {}
     runs: list[dict] = []
     for unit in units:
         obs = observed[unit]
         regime, solver, n, _ = unit
         errors.setdefault((regime, solver, n), []).append(float(obs["test_error"]))
+        if solver == "train" and cfg.ensemble > 1:
+            key = (regime, "train-ensemble", n)
+            errors.setdefault(key, []).append(float(obs["test_error_ensemble"]))
+        if solver == "train" and "test_error_width2" in obs:
+            widths.setdefault((regime, n), []).append(
+                (obs["test_error"], obs["test_error_width2"], obs["limit_test_error"])
+            )
         runs.append({"config": cfg.unit_config(*unit), "observables": obs})
-    curves = _fit_curves(cfg, errors)
+    curves = _fit_curves(cfg, errors, _finite_width(cfg, widths))
     computed = total - skipped
     return ValidationResult(cfg, curves, computed, skipped, time.monotonic() - t0, runs)
 
@@ -582,7 +764,11 @@ def _compute_unit(cfg: ValidationConfig, unit, data) -> dict:
     runner = _run_limit if solver == "limit" else _run_train
     t = time.monotonic()
     obs = runner(cfg, regime, n, k, data)
-    obs["test_error"] = obs["test_mse"] / target_variance(cfg.teacher)
+    var = target_variance(cfg.teacher)
+    for key in [key for key in obs if key.startswith(("test_mse", "limit_test_mse"))]:
+        v = obs[key]
+        new = key.replace("test_mse", "test_error")
+        obs[new] = [u / var for u in v] if isinstance(v, list) else v / var
     obs["target_jitter"] = data[2].jitter
     obs["seconds"] = time.monotonic() - t
     obs["device"] = cfg.device if solver == "train" else "cpu"
@@ -669,10 +855,44 @@ def _run_training(cfg, units, finish, progress, total, done) -> None:
         jax.config.update("jax_enable_x64", x64_before)
 
 
-def _fit_curves(cfg: ValidationConfig, errors) -> list[CurveResult]:
+def _finite_width(cfg: ValidationConfig, widths) -> dict[str, list[dict]]:
+    """Per regime and n: excess test error over the limit at width and width2, c/H fit.
+
+    excess(H) = mean_seeds(err_H) - mean_seeds(err_limit) on the same draws; the fit
+    is least squares of excess = c / H over the two widths (``c_fit``), and
+    ``ratio_vs_1_over_H`` = (excess(H2)/excess(H)) / (H/H2) is 1 for a pure 1/H law.
+    ``excess_over_limit`` = excess(H) / mean err_limit is what the presets keep small.
+    """
+    out: dict[str, list[dict]] = {}
+    for (regime, n), rows in sorted(widths.items()):
+        e_h, e_h2, lim = (float(np.mean(v)) for v in zip(*rows, strict=True))
+        h, h2 = cfg.width, cfg.width2
+        x1, x2 = e_h - lim, e_h2 - lim
+        c = (x1 / h + x2 / h2) / (1 / h**2 + 1 / h2**2)
+        ratio = (x2 / x1) / (h / h2) if x1 != 0 else math.nan
+        out.setdefault(regime, []).append(
+            {
+                "n": n,
+                "width": h,
+                "width2": h2,
+                "excess": _num(x1),
+                "excess_width2": _num(x2),
+                "c_fit": _num(c),
+                "ratio_vs_1_over_H": _num(ratio),
+                "excess_over_limit": _num(x1 / lim) if lim > 0 else None,
+            }
+        )
+    return out
+
+
+def _fit_curves(cfg: ValidationConfig, errors, finite=None) -> list[CurveResult]:
     pred = predict(cfg.d, cfg.nu_t)
+    finite = finite or {}
     out = []
-    for solver in cfg.solvers:
+    solvers = list(cfg.solvers)
+    if "train" in solvers and cfg.ensemble > 1:
+        solvers.append("train-ensemble")
+    for solver in solvers:
         for regime in cfg.regimes:
             ns = list(cfg.n_values)
             errs = [np.asarray(errors[(regime, solver, n)]) for n in ns]
@@ -699,6 +919,7 @@ def _fit_curves(cfg: ValidationConfig, errors) -> list[CurveResult]:
                     beta_predicted=float(pred.regime(reg).beta),
                     predicted_regime=reg,
                     note=note,
+                    finite_width=tuple(finite.get(regime, ())) if solver == "train" else (),
                 )
             )
     return out

@@ -623,7 +623,9 @@ def observables(
           a neuron is counted when ``|w_h| * |(theta_h, b_h)| >= atom_threshold`` times
           the largest such value (default :data:`ATOM_THRESHOLD` = 1e-2) and it is active
           on at least one training point;
-        * ``n_counted``: number of counted neurons.
+        * ``n_counted``: number of counted neurons;
+        * ``relu_flips``: fraction of (training point, neuron) pairs whose ReLU
+          switched on or off between ``params0`` and ``params``.
     """
     cfg = check_config(cfg)
     atom_threshold = _posfloat("atom_threshold", atom_threshold, lo_open=False, hi=1.0)
@@ -639,13 +641,17 @@ def observables(
     v, v0 = stacked(params), stacked(params0)
     w, w0 = np.asarray(params.w), np.asarray(params0.w)
     feature_movement = float(np.linalg.norm(v - v0) / np.linalg.norm(v0))
-    weight_movement = float(np.linalg.norm(w - w0) / np.linalg.norm(w0))
+    w0_norm = np.linalg.norm(w0)
+    weight_movement = float(np.linalg.norm(w - w0) / w0_norm) if w0_norm > 0 else math.inf
 
     xt = np.asarray(x_train)
-    pre = xt @ np.asarray(params.theta).T
-    if params.b is not None:
-        pre = pre + np.asarray(params.b)
-    active = pre > 0  # (n, H)
+
+    def activity(p):
+        pre = xt @ np.asarray(p.theta).T
+        return (pre + np.asarray(p.b)) > 0 if p.b is not None else pre > 0
+
+    active = activity(params)  # (n, H)
+    relu_flips = float(np.mean(active != activity(params0)))
     contrib = np.abs(w) * np.linalg.norm(v, axis=1)
     top = contrib.max() if contrib.size else 0.0
     keep = (contrib >= atom_threshold * top) & (top > 0) & active.any(axis=0)
@@ -658,4 +664,5 @@ def observables(
         "weight_movement": weight_movement,
         "n_atoms": n_atoms,
         "n_counted": int(keep.sum()),
+        "relu_flips": relu_flips,
     }
