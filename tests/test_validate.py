@@ -206,7 +206,7 @@ def test_presets():
         specbias.predict(smoke.d, smoke.nu_t).regime("lazy-ntk").beta
     )
     paper = ValidationConfig.preset("paper", seeds=2)
-    assert paper.d == 5 and paper.nu_t == 4.5 and paper.seeds == 2
+    assert paper.d == 5 and paper.nu_t == 5.0 and paper.seeds == 2
     assert paper.n_values[0] == 64 and paper.n_values[-1] == 1024
     assert paper.width2 < paper.width and paper.ensemble > 1
     ts = ValidationConfig.preset("train-smoke")
