@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import typer
 
+import specbias
 from specbias.paper_checks import all_checks, get_check
 
 from ._output import show_checks
@@ -16,8 +18,20 @@ def check(
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Run the paper checks; exit code 1 if any fails."""
-    checks = (get_check(only),) if only else all_checks()
-    results = [c.run() for c in checks]
+    if only is not None and not only.strip():
+        known = ", ".join(c.name for c in all_checks())
+        raise specbias.InputError(f"--only needs a check name; known: {known}")
+    checks = (get_check(only.strip()),) if only is not None else all_checks()
+    results = []
+    for i, c in enumerate(checks, 1):
+        eta = f", about {c.seconds / 60:.0f} min on two cores" if c.seconds else ""
+        typer.echo(f"[{i}/{len(checks)}] {c.name} ({c.reference}){eta} ...", err=True)
+        start = time.monotonic()
+        results.append(c.run())
+        verdict = "pass" if results[-1].passed else "FAIL"
+        typer.echo(
+            f"[{i}/{len(checks)}] {c.name}: {verdict} in {time.monotonic() - start:.1f} s", err=True
+        )
     show_checks(checks, results, as_json=json)
     if not all(r.passed for r in results):
         raise typer.Exit(code=1)

@@ -11,7 +11,7 @@ import typer
 import specbias
 from specbias.theory._plot import plot_learnability, plot_learning_curve
 
-from ._output import show_curve
+from ._output import PLOT_FORMATS, check_output_path, show_curve
 
 
 def parse_n(text: str) -> np.ndarray:
@@ -83,13 +83,29 @@ def curve(
             "high-dimensional staircase, arXiv 1904.12191)."
         ),
     ] = None,
+    allow_large: Annotated[
+        bool,
+        typer.Option(
+            "--allow-large", help="Skip the memory/time budget (half the RAM, 300 s; see README)."
+        ),
+    ] = False,
 ) -> None:
     """Learning curve of kernel regression (eigenlearning theory) with its local slopes."""
+    for option, path in (("--plot", plot), ("--plot-degrees", plot_degrees)):
+        if path is not None:
+            check_output_path(path, option, PLOT_FORMATS)
     sizes = parse_n(n)
     tgt = parse_target(target, d, nu, target_parity)
     with _LazyProgress(enabled=not json) as progress:
         lc = specbias.learning_curve(
-            kernel, tgt, sizes, ridge=ridge, noise=noise, rtol=rtol, progress=progress
+            kernel,
+            tgt,
+            sizes,
+            ridge=ridge,
+            noise=noise,
+            rtol=rtol,
+            progress=progress,
+            allow_large=allow_large,
         )
     if plot:
         plot_learning_curve(lc, plot)

@@ -12,6 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -19,8 +20,48 @@ from rich.table import Table
 
 import specbias
 from specbias.paper_checks import CheckResult, PaperCheck
+from specbias.spectra._multiplicity import iter_harmonic_multiplicities
 
 _LN10 = math.log(10.0)
+
+
+# --------------------------------------------------------------------------- files
+PLOT_FORMATS = (".png", ".pdf", ".svg")
+EXPORT_FORMATS = (".csv", ".json")
+
+
+def check_output_path(path: str, option: str, formats: Sequence[str]) -> Path:
+    """Refuse an output file before any computation: its format, folder and writability.
+
+    One check for every option that writes a file (``--plot``, ``--plot-degrees``,
+    ``--csv``, ``--export``; ``validate --plot`` too).  Writability is probed by
+    creating and removing a temporary file beside the target, which also catches
+    read-only places and pseudo file systems such as /proc.
+    """
+    import tempfile
+
+    if not path or not path.strip():
+        raise specbias.InputError(f"{option}: empty file name")
+    target = Path(path)
+    if target.suffix.lower() not in formats:
+        raise specbias.InputError(
+            f"{option} file must end in {', '.join(formats)}, got {target.name or path!r}"
+        )
+    if target.is_dir() or path.endswith(("/", os.sep)):
+        raise specbias.InputError(f"{option}: {path} is a directory, not a file")
+    folder = target.parent
+    if not folder.is_dir():
+        raise specbias.InputError(f"{option}: cannot write {path}: folder {folder} does not exist")
+    if target.exists() and not (target.is_file() and os.access(target, os.W_OK)):
+        raise specbias.InputError(f"{option}: cannot write {path}: not a writable file")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".specbias-probe-"):
+            pass
+    except OSError as err:
+        raise specbias.InputError(
+            f"{option}: cannot write {path}: {err.strerror or err} in {folder}"
+        ) from None
+    return target
 
 
 def _console() -> Console:
@@ -121,25 +162,117 @@ def show_prediction(pred: specbias.Prediction, *, as_json: bool) -> None:
 
 
 # --------------------------------------------------------------------------- spectrum
+#: Tables longer than this print their first and last rows and point to --json/--csv
+#: (rich lays a table out in memory: 48 s for 10^5 rows).
+TABLE_MAX_ROWS = 2000
+_TABLE_EDGE = 10
+_CHUNK = 1 << 16
+#: Seconds per row of streamed JSON/CSV, and per squared decimal digit of an exact
+#: multiplicity (CPython's int -> str is quadratic), with margin.
+_SECONDS_PER_ROW = 4e-6
+_SECONDS_PER_DIGIT2 = 6e-11
+
+
+def spectrum_output_seconds(d: int, kmax: int) -> float:
+    """Estimated seconds to write all rows with exact decimal multiplicities N(d,k)."""
+    import numpy as np
+
+    k = np.unique(np.linspace(0, kmax, 257).round())  # N(d,k) is smooth in k: sample it
+    digits = specbias.log_harmonic_multiplicity(d, k) / _LN10 + 1
+    mean_sq = float(np.mean(digits * digits))
+    return (kmax + 1) * (_SECONDS_PER_ROW + mean_sq * _SECONDS_PER_DIGIT2)
+
+
+def _spectrum_rows(spec: specbias.Spectrum, exact: tuple[str, list[str]] | None):
+    """(k, multiplicity text, value, sign, log_abs|None, rel_error|None, exact|None), lazily."""
+    mults = iter_harmonic_multiplicities(spec.d, len(spec) - 1)
+    for lo in range(0, len(spec), _CHUNK):
+        hi = min(lo + _CHUNK, len(spec))
+        values = spec.values[lo:hi].tolist()
+        signs = spec.sign[lo:hi].tolist()
+        logs = spec.log_abs[lo:hi].tolist()
+        rels = spec.rel_error[lo:hi].tolist()
+        for i in range(hi - lo):
+            k = lo + i
+            yield (
+                k,
+                _decimal(next(mults)),
+                values[i],
+                signs[i],
+                _finite(logs[i]),
+                _finite(rels[i]),
+                None if exact is None else exact[1][k],
+            )
+
+
+def _json_value(x) -> str:
+    return "null" if x is None else repr(x)
+
+
+def write_spectrum_json(
+    spec: specbias.Spectrum, exact: tuple[str, list[str]] | None, out=None
+) -> None:
+    """The JSON of :func:`spectrum_dict`, streamed row by row (constant memory)."""
+    out = sys.stdout if out is None else out
+    head = {"kernel": spec.kernel, "d": spec.d, "convention": spec.convention}
+    head["method"] = spec.method
+    if exact is not None:
+        head["formula"] = exact[0]
+    text = json.dumps(head, indent=2, allow_nan=False)
+    out.write(text[: -len("\n}")] + ',\n  "eigenvalues": [')
+    buf = []
+    for n, (k, mult, value, sign, log_abs, rel, ex) in enumerate(_spectrum_rows(spec, exact)):
+        row = (
+            f'{"," if n else ""}\n    {{\n      "k": {k},\n      "multiplicity": "{mult}",\n'
+            f'      "value": {value!r},\n      "sign": {sign},\n'
+            f'      "log_abs": {_json_value(log_abs)},\n      "rel_error": {_json_value(rel)}'
+        )
+        if ex is not None:
+            row += f',\n      "exact": {json.dumps(ex)}'
+        buf.append(row + "\n    }")
+        if len(buf) >= 4096:
+            out.write("".join(buf))
+            buf.clear()
+    out.write("".join(buf) + "\n  ]\n}\n")
+    out.flush()
+
+
+def write_spectrum_csv(
+    spec: specbias.Spectrum, exact: tuple[str, list[str]] | None, path: str
+) -> None:
+    """All rows as CSV: k, multiplicity, value, sign, log_abs, rel_error[, exact]."""
+    import csv
+
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            cols = ["k", "multiplicity", "value", "sign", "log_abs", "rel_error"]
+            writer.writerow([*cols, "exact"] if exact is not None else cols)
+            for k, mult, value, sign, log_abs, rel, ex in _spectrum_rows(spec, exact):
+                row = [k, mult, repr(value), sign, _csv(log_abs), _csv(rel)]
+                writer.writerow([*row, ex] if exact is not None else row)
+    except OSError as err:
+        raise specbias.InputError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def _csv(x) -> str:
+    return "" if x is None else repr(x)
+
+
 def spectrum_dict(spec: specbias.Spectrum, exact: tuple[str, list[str]] | None) -> dict:
     """The JSON form of a spectrum; ``exact`` = (formula line, exact mu_k texts)."""
     rows = []
-    values = spec.values.tolist()
-    signs = spec.sign.tolist()
-    logs = spec.log_abs.tolist()
-    rels = spec.rel_error.tolist()
-    mults = specbias.harmonic_multiplicities(spec.d, int(spec.k[-1]))
-    for i, k in enumerate(spec.k.tolist()):
+    for k, mult, value, sign, log_abs, rel, ex in _spectrum_rows(spec, exact):
         row = {
             "k": k,
-            "multiplicity": _decimal(mults[k]),
-            "value": values[i],
-            "sign": signs[i],
-            "log_abs": _finite(logs[i]),
-            "rel_error": _finite(rels[i]),
+            "multiplicity": mult,
+            "value": value,
+            "sign": sign,
+            "log_abs": log_abs,
+            "rel_error": rel,
         }
-        if exact is not None:
-            row["exact"] = exact[1][i]
+        if ex is not None:
+            row["exact"] = ex
         rows.append(row)
     out = {
         "kernel": spec.kernel,
@@ -154,10 +287,16 @@ def spectrum_dict(spec: specbias.Spectrum, exact: tuple[str, list[str]] | None) 
 
 
 def show_spectrum(
-    spec: specbias.Spectrum, exact: tuple[str, list[str]] | None, *, as_json: bool
+    spec: specbias.Spectrum,
+    exact: tuple[str, list[str]] | None,
+    *,
+    as_json: bool,
+    csv_path: str | None = None,
 ) -> None:
+    if csv_path is not None:
+        write_spectrum_csv(spec, exact, csv_path)
     if as_json:
-        _print_json(spectrum_dict(spec, exact))
+        write_spectrum_json(spec, exact)
         return
     con = _console()
     con.print(f"kernel {spec.kernel} on S^(d-1), d = {spec.d}, method: {spec.method}")
@@ -169,13 +308,18 @@ def show_spectrum(
         table.add_column(col, justify="right", overflow="fold")
     if exact is not None:
         table.add_column("exact mu_k", overflow="fold")
-    log_n = spec.log_multiplicity.tolist()
-    for i, k in enumerate(spec.k.tolist()):
+    n = len(spec)
+    shown = range(n) if n <= TABLE_MAX_ROWS else [*range(_TABLE_EDGE), *range(n - _TABLE_EDGE, n)]
+    for i in shown:
+        if n > TABLE_MAX_ROWS and i == n - _TABLE_EDGE:
+            table.add_row("...", *([""] * (len(table.columns) - 1)))
+        k = int(spec.k[i])
         sign, log_abs = int(spec.sign[i]), float(spec.log_abs[i])
+        log_n = float(specbias.log_harmonic_multiplicity(spec.d, k))
         mult = (
             str(specbias.harmonic_multiplicity(spec.d, k))
-            if log_n[i] < 15 * _LN10
-            else _sci_from_log(1, log_n[i], 6)
+            if log_n < 15 * _LN10
+            else _sci_from_log(1, log_n, 6)
         )
         row = [
             str(k),
@@ -189,6 +333,15 @@ def show_spectrum(
             row.append(exact[1][i])
         table.add_row(*row)
     con.print(table)
+    if n > TABLE_MAX_ROWS:
+        worst = float(spec.rel_error.max())
+        con.print(
+            f"{n} rows: the first and last {_TABLE_EDGE} shown (largest rel. error "
+            f"{_g(worst, 2)}); all rows with --json or --csv FILE"
+            + (f" (written to {csv_path})" if csv_path else "")
+        )
+    elif csv_path:
+        con.print(f"all rows written to {csv_path}")
 
 
 # --------------------------------------------------------------------------- decay

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ._output import _console, _g, _print_json
+from ._output import EXPORT_FORMATS, _console, _g, _print_json, check_output_path
 
 # config entries shown in the table, in this order (others go to --json / --export)
 _COLUMNS = ("regime", "solver", "d", "nu_t", "n", "seed_index", "width")
@@ -27,9 +27,11 @@ def runs(
     import specbias
     from specbias.validation._store import ResultStore
 
+    if export is not None:
+        check_output_path(export, "--export", EXPORT_FORMATS)
     if not Path(store).is_file():
         raise specbias.InputError(f"{store}: no such result store")
-    with ResultStore(store) as db:
+    with ResultStore(store, readonly=True) as db:
         if export:
             out = db.export(export)
             typer.echo(f"exported {len(db)} runs to {out}")

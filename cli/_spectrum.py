@@ -9,7 +9,7 @@ import typer
 import specbias
 from specbias.spectra._spectrum import METHODS
 
-from ._output import show_spectrum
+from ._output import TABLE_MAX_ROWS, check_output_path, show_spectrum, spectrum_output_seconds
 
 
 def spectrum(
@@ -33,13 +33,41 @@ def spectrum(
     rtol: Annotated[
         float, typer.Option(help="Largest accepted estimated relative error of mu_k.")
     ] = 1e-10,
+    csv: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write all rows to this .csv file (tables show a summary "
+            f"past {TABLE_MAX_ROWS} rows)."
+        ),
+    ] = None,
+    allow_large: Annotated[
+        bool,
+        typer.Option(
+            "--allow-large",
+            help="Skip the memory/time budget (half the RAM, 300 s; see README).",
+        ),
+    ] = False,
 ) -> None:
     """Eigenvalues mu_k of a dot-product kernel on S^(d-1) (multiplicity not included)."""
     if latex and not exact:
         raise specbias.InputError("--latex formats exact values: add --exact")
-    spec = specbias.eigenvalues(kernel, d, kmax, method=method, rtol=rtol)
+    if csv is not None:
+        check_output_path(csv, "--csv", (".csv",))
+    if (json or csv is not None) and isinstance(kmax, int) and isinstance(d, int):
+        from specbias._budget import check_time
+        from specbias.spectra._multiplicity import check_dimension
+        from specbias.spectra._spectrum import check_kmax
+
+        d_ok, k_ok = check_dimension(d), check_kmax(kmax)
+        check_time(
+            spectrum_output_seconds(d_ok, k_ok),
+            f"writing {k_ok + 1} rows with exact multiplicities N(d={d_ok},k)",
+            allow_large=allow_large,
+            override="--allow-large",
+        )
+    spec = specbias.eigenvalues(kernel, d, kmax, method=method, rtol=rtol, allow_large=allow_large)
     exact_values = _exact_values(spec, latex) if exact else None
-    show_spectrum(spec, exact_values, as_json=json)
+    show_spectrum(spec, exact_values, as_json=json, csv_path=csv)
 
 
 def _exact_values(spec: specbias.Spectrum, latex: bool) -> tuple[str, list[str]]:

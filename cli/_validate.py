@@ -10,7 +10,7 @@ import typer
 import specbias
 
 from ._curve import parse_n
-from ._output import _console, _g, _print_json
+from ._output import PLOT_FORMATS, _console, _g, _print_json, check_output_path
 
 
 def parse_regimes(text: str) -> tuple[str, ...]:
@@ -109,6 +109,8 @@ def validate(
     )
     from specbias.validation._store import ResultStore
 
+    if plot is not None:
+        check_output_path(plot, "--plot", PLOT_FORMATS)
     fields = dict(
         d=d,
         nu_t=nu,

@@ -31,6 +31,8 @@ class PaperCheck:
     reference: str
     description: str
     runner: Callable[[], CheckResult]
+    #: rough wall time on two CPU cores, shown before a long check starts (None: short)
+    seconds: float | None = None
 
     def run(self) -> CheckResult:
         return self.runner()

@@ -117,4 +117,5 @@ CHECK = PaperCheck(
         "infinite-width limits, ~5 min on 2 CPU cores"
     ),
     runner=run,
+    seconds=300.0,
 )

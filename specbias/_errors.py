@@ -17,3 +17,15 @@ class InputError(SpecbiasError, ValueError):
 
 class AccuracyError(SpecbiasError, ArithmeticError):
     """A numeric method cannot certify the requested accuracy (refused, not guessed)."""
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for one-line messages about huge inputs.
+
+    >>> shown(10**400)
+    "1000000000000000000000000000000000000... (401 characters)"
+    """
+    text = repr(value) if not isinstance(value, int) else str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 3]}... ({len(text)} characters)"

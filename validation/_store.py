@@ -122,6 +122,8 @@ class ResultStore:
 
     Args:
         path: the database file; created (with the schema) if missing or empty.
+        readonly: only read: the file must already be a result store, it is opened
+            read-only and nothing (not even a schema or a journal mode) is written.
 
     Examples:
         >>> import tempfile, pathlib
@@ -134,18 +136,23 @@ class ResultStore:
         [{'test_error': 0.5}]
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self._conn: sqlite3.Connection | None = None
         fresh = _check_file(self.path)
-        conn = _connect(self.path, create=fresh)
+        if readonly and fresh:
+            what = "is empty" if self.path.exists() else "does not exist"
+            raise InputError(f"{self.path}: no result store to read (the file {what})")
+        conn = _connect(self.path, create=fresh, readonly=readonly)
         try:
             if fresh:
                 _create_schema(conn)
             else:
                 _check_schema(conn, self.path)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
+            if not readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
         except sqlite3.DatabaseError as err:
             conn.close()
             raise InputError(f"{self.path}: not a usable result store ({err})") from None
@@ -216,6 +223,8 @@ class ResultStore:
     # -- writes -----------------------------------------------------------------------
     def put(self, config: Mapping, observables: Mapping) -> bool:
         """Store a finished run atomically; False (and nothing written) if already stored."""
+        if self.readonly:
+            raise InputError(f"{self.path}: opened read-only, cannot store runs")
         key = run_key(config)
         if not isinstance(observables, Mapping):
             raise InputError(f"observables must be a mapping, got {type(observables).__name__}")
@@ -304,8 +313,8 @@ def _check_file(path: Path) -> bool:
     return False
 
 
-def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
-    mode = "rwc" if create else "rw"
+def _connect(path: Path, *, create: bool, readonly: bool = False) -> sqlite3.Connection:
+    mode = "ro" if readonly else ("rwc" if create else "rw")
     uri = f"{path.resolve().as_uri()}?mode={mode}"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
@@ -349,10 +358,17 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
         conn.close()
         raise
     version = None if row is None else row[0]
-    if version != str(SCHEMA_VERSION) or cols[:2] != ["id", "run_key"]:
+    if version != str(SCHEMA_VERSION):
+        conn.close()
+        found = "no schema version" if version is None else f"schema version {version}"
+        raise InputError(
+            f"{path}: result store with {found}; this specbias reads only version {SCHEMA_VERSION}"
+        )
+    if cols[:2] != ["id", "run_key"]:
         conn.close()
         raise InputError(
-            f"{path}: result store schema version {version} (this specbias reads {SCHEMA_VERSION})"
+            f"{path}: result store (schema version {version}) whose runs table has columns "
+            f"{', '.join(cols) or 'none'}, not id, run_key, ...: not written by specbias"
         )
 
 

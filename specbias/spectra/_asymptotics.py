@@ -57,7 +57,14 @@ class DecayLaw:
         if math.isinf(self.alpha):
             return f"|mu_k| decays faster than any power of k ({self.note})"
         cls = {"all": "all k", "even": "even k", "odd": "odd k"}[self.parity]
-        return f"|mu_k| ~ {self.constant:.6g} * k^(-{_num(self.alpha)}) on {cls}"
+        return f"|mu_k| ~ {self.constant_text} * k^(-{_num(self.alpha)}) on {cls}"
+
+    @property
+    def constant_text(self) -> str:
+        """C(d) to 6 digits, also where it overflows float64 (e.g. '2.18302e+32828524')."""
+        if math.isfinite(self.constant) or self.constant_expr is None:
+            return f"{self.constant:.6g}"
+        return mpmath.nstr(mpmath.mpf(str(_at(self.constant_expr, self.d))), 6)
 
     def predicted(self, k):
         """C k^{-alpha} (float), the leading-order magnitude."""
@@ -66,6 +73,13 @@ class DecayLaw:
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _at(expr: sp.Expr, d: int) -> sp.Expr:
+    """expr at D = d as a 30-digit sympy Float: Gamma(d/2) at d = 10^7 goes through
+    mpmath (arbitrary exponent) instead of an exact factorial with millions of digits.
+    ``float()`` of the result is inf where C(d) overflows float64 (JSON: null)."""
+    return sp.N(expr.subs(D, sp.Float(d, 30)), 30)
 
 
 def _relu_power_const(a):
@@ -85,23 +99,24 @@ def _endpoint_law(spec: str, d: int, a_plus, a_minus, exact: bool, m: int = 0) -
     am = sp.nsimplify(a_minus) if exact else sp.Float(a_minus, 30)
     even_c = q * sp.Abs(ap + am)
     odd_c = q * sp.Abs(ap - am)
-    ev, od = float(even_c.subs(D, d)), float(odd_c.subs(D, d))
-    if od <= 1e-20 * ev:
+    ev_x, od_x = _at(even_c, d), _at(odd_c, d)
+    ev, od = float(ev_x), float(od_x)
+    if od_x <= 1e-20 * ev_x:
         parity, c_expr = "even", even_c
-    elif ev <= 1e-20 * od:
+    elif ev_x <= 1e-20 * od_x:
         parity, c_expr = "odd", odd_c
     else:
         parity, c_expr = "all", sp.Max(even_c, odd_c)
     note = ""
-    if parity == "all" and abs(ev - od) > 1e-12 * max(ev, od):
+    if parity == "all" and abs(ev_x - od_x) > 1e-12 * max(ev_x, od_x):
         note = f"constant differs by parity: even k {ev:.6g}, odd k {od:.6g} (max shown)"
     alpha = 2 * g + D - 1
     sign = "positive" if float(-((-1) ** m) * (ap + am)) >= 0 else "mixed"
     return DecayLaw(
         spec,
         d,
-        float(alpha.subs(D, d)),
-        float(c_expr.subs(D, d)),
+        float(_at(alpha, d)),
+        float(_at(c_expr, d)),
         parity,
         alpha,
         sp.simplify(c_expr) if exact else None,
@@ -170,8 +185,8 @@ def decay_law(kern: Kernel | str, d: int) -> DecayLaw:
         return DecayLaw(
             spec,
             d,
-            float(alpha.subs(D, d)),
-            float(c.subs(D, d)),
+            float(_at(alpha, d)),
+            float(_at(c, d)),
             parity,
             alpha,
             sp.simplify(c),
@@ -188,7 +203,7 @@ def decay_law(kern: Kernel | str, d: int) -> DecayLaw:
             spec,
             d,
             float(2 * a + d),
-            float(c.subs(D, d)),
+            float(_at(c, d)),
             "even",
             2 * a + D,
             sp.simplify(c),
@@ -202,7 +217,7 @@ def decay_law(kern: Kernel | str, d: int) -> DecayLaw:
             spec,
             d,
             float(d + 2 * n),
-            float(c.subs(D, d)),
+            float(_at(c, d)),
             "even" if n % 2 == 1 else "odd",
             D + 2 * n,
             sp.simplify(c),

@@ -28,6 +28,7 @@ import math
 import numpy as np
 from scipy.special import gammaln, ive
 
+from .._errors import AccuracyError
 from ._gamma import log_gamma_shift, signed_logsumexp
 
 LOG_PI = math.log(math.pi)
@@ -223,7 +224,10 @@ def ntk_bias_coefficients(n_terms: int):
     return out  # to be divided by pi
 
 
-def ntk_bias_log(d: int, k: np.ndarray, n_terms: int = 96):
+NTK_BIAS_TERMS = 96
+
+
+def ntk_bias_log(d: int, k: np.ndarray, n_terms: int = NTK_BIAS_TERMS):
     coeffs = ntk_bias_coefficients(n_terms)
     c_sign = np.array([np.sign(float(c)) for c in coeffs], dtype=np.int8)
     c_log = np.array([_log_abs_fraction(c) for c in coeffs]) - LOG_PI
@@ -232,7 +236,7 @@ def ntk_bias_log(d: int, k: np.ndarray, n_terms: int = 96):
     # polynomial part 1 + t: mu_0 = 1, mu_1 = 1/d
     ps = np.where(k <= 1, 1, 0).astype(np.int8)
     pl = np.where(k == 0, 0.0, np.where(k == 1, -math.log(d), -np.inf))
-    return endpoint_series_log(c_sign, c_log, gamma, d, k, poly=(ps, pl))
+    return _series(c_sign, c_log, gamma, d, k, poly=(ps, pl))
 
 
 def _log_abs_fraction(c) -> float:
@@ -241,14 +245,44 @@ def _log_abs_fraction(c) -> float:
     return math.log(abs(c.numerator)) - math.log(c.denominator)
 
 
+#: Above it the laplace endpoint series loses every digit to cancellation (at c = 15
+#: already mu_0 has an estimated relative error > 1).
+LAPLACE_SERIES_CMAX = 50.0
+
+
+def laplace_series_terms(c: float) -> int:
+    """Terms of the laplace endpoint series (truncation error below eps)."""
+    return int(max(60, 4 * 2 * c + 60))
+
+
+def series_terms(family: str, c: float | None = None) -> int:
+    """Terms per degree of the endpoint series of ntk-bias or laplace:c (refused if useless)."""
+    if family == "ntk-bias":
+        return NTK_BIAS_TERMS
+    if c > LAPLACE_SERIES_CMAX:
+        raise AccuracyError(
+            f"laplace:c={c:g}: the endpoint series cancels every digit for c > "
+            f"{LAPLACE_SERIES_CMAX:g}; use method='quadrature' (CLI: --method quadrature)"
+        )
+    return laplace_series_terms(c)
+
+
 def laplace_log(c: float, d: int, k: np.ndarray, n_terms: int | None = None):
     """exp(-c sqrt(2) s), s = sqrt(1-t): a_j = (-c sqrt 2)^j / j!, gamma_j = j/2."""
+    series_terms("laplace", c)
     if n_terms is None:
-        n_terms = int(max(60, 4 * 2 * c + 60))
+        n_terms = laplace_series_terms(c)
     j = np.arange(n_terms, dtype=np.float64)
     c_log = j * math.log(c * math.sqrt(2.0)) - gammaln(j + 1.0)
     c_sign = np.where(j % 2 == 1, -1, 1).astype(np.int8)
-    return endpoint_series_log(c_sign, c_log, j / 2.0, d, np.asarray(k))
+    return _series(c_sign, c_log, j / 2.0, d, np.asarray(k))
+
+
+def _series(coef_sign, coef_log, gamma, d: int, k: np.ndarray, poly=None):
+    """The compiled route (O(1) memory per degree) of :func:`endpoint_series_log`."""
+    from ._series_jit import endpoint_series_log_jit
+
+    return endpoint_series_log_jit(coef_sign, coef_log, gamma, d, k, poly)
 
 
 GAUSSIAN_SERIES_CMAX = 50.0  # 0F1 series in c^2 converges to << eps within 200 terms

@@ -56,6 +56,14 @@ _PARAMS: dict[str, dict[str, tuple[type, float | int | None]]] = {
 }
 
 KERNEL_NAMES = tuple(_PARAMS)
+#: Largest exponent a (relu-power, abs-power, abs-power-rf): Gamma(a + 1) and the exact
+#: sympy constants stay cheap; larger a is a polynomial-like spike at t = +-1 anyway.
+A_MAX = 1000.0
+#: Largest scale c (laplace, gaussian): exp(-c |x-y|) is then zero to float64 off x = y.
+C_MAX = 1e6
+#: Smallest scale c: below it phi is 1 to float64 precision and its decay constant
+#: underflows.
+C_MIN = 1e-6
 
 
 @dataclass(frozen=True)
@@ -160,12 +168,15 @@ def kernel(spec: str | Kernel) -> Kernel:
         if key not in given and default is None:
             raise InputError(f"kernel {name!r} needs parameter {key}= (e.g. {name}:{key}=1.5)")
         params[key] = given.get(key, default)
-    if "a" in params and not params["a"] > -1:
+    if "a" in params and not -1 < params["a"] <= A_MAX:
         raise InputError(
-            f"kernel {name!r}: need a > -1 for an integrable |t|^a, got a={params['a']}"
+            f"kernel {name!r}: need -1 < a <= {A_MAX:g} (a > -1 for an integrable |t|^a), "
+            f"got a={params['a']:g}"
         )
-    if "c" in params and not params["c"] > 0:
-        raise InputError(f"kernel {name!r}: need c > 0, got c={params['c']}")
+    if "c" in params and not C_MIN <= params["c"] <= C_MAX:
+        raise InputError(
+            f"kernel {name!r}: need {C_MIN:g} <= c <= {C_MAX:g}, got c={params['c']:g}"
+        )
     if "depth" in params and not 1 <= params["depth"] <= 50:
         raise InputError(f"kernel {name!r}: depth must be between 1 and 50, got {params['depth']}")
     if name == "relu-power" and params["a"] in (0.0, 1.0):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from math import comb
 
 import numpy as np
 from scipy.special import gammaln
 
-from .._errors import InputError
+from .._budget import check_memory, check_time
+from .._errors import InputError, shown
 
 
 def check_dimension(d: int) -> int:
@@ -17,7 +19,7 @@ def check_dimension(d: int) -> int:
     except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok:
-        raise InputError(f"d must be an integer >= 2, got {d!r}")
+        raise InputError(f"d must be an integer >= 2, got {shown(d)}")
     d = int(d)
     if d < 2:
         raise InputError(f"d must be >= 2 (data on the sphere S^(d-1) in R^d), got d={d}")
@@ -30,7 +32,18 @@ def check_dimension(d: int) -> int:
 D_MAX = 10_000_000
 
 
-def harmonic_multiplicity(d: int, k: int) -> int:
+#: Seconds to build an exact integer of D decimal digits ~ _DIGIT_SECONDS * (D/6e4)^2
+#: (math.comb(2e5, 1e5), 60206 digits: 1.9 s on one loaded core).
+_DIGIT_SECONDS = 2.0
+
+
+def exact_digits_seconds(d: int, k) -> float:
+    """Estimated seconds to build N(d,k) exactly (summed over an array of k)."""
+    digits = log_harmonic_multiplicity(d, k) / np.log(10.0) + 1.0
+    return float(np.sum(_DIGIT_SECONDS * (digits / 6e4) ** 2))
+
+
+def harmonic_multiplicity(d: int, k: int, *, allow_large: bool = False) -> int:
     """Exact :math:`N(d,k) = \\frac{2k+d-2}{k}\\binom{k+d-3}{k-1}` (k >= 1), N(d,0) = 1.
 
     The dimension of the space of degree-k spherical harmonics on :math:`S^{d-1}`
@@ -45,10 +58,11 @@ def harmonic_multiplicity(d: int, k: int) -> int:
         raise InputError(f"degree k must be >= 0, got {k}")
     if k == 0:
         return 1
+    check_time(exact_digits_seconds(d, k), f"exact N(d={d}, k={k})", allow_large=allow_large)
     return (2 * k + d - 2) * comb(k + d - 3, k - 1) // k
 
 
-def harmonic_multiplicities(d: int, kmax: int) -> list[int]:
+def harmonic_multiplicities(d: int, kmax: int, *, allow_large: bool = False) -> list[int]:
     """Exact N(d,k) for k = 0..kmax (Python ints), by one pass over binomials.
 
     N(d,k) = C(k+d-1, d-1) - C(k+d-3, d-1): harmonic polynomials of degree k are the
@@ -59,12 +73,30 @@ def harmonic_multiplicities(d: int, kmax: int) -> list[int]:
     """
     d = check_dimension(d)
     kmax = int(kmax)
+    if kmax >= 0:
+        digits = log_harmonic_multiplicity(d, np.arange(kmax + 1)) / np.log(10.0) + 1.0
+        what = f"exact N(d={d}, k) for k <= {kmax}"
+        check_memory(2 * float(np.sum(digits)) + 64 * (kmax + 1), what, allow_large=allow_large)
+        # each step is one big-int product and division: linear in the digits
+        check_time(float(np.sum(digits)) * 1e-8, what, allow_large=allow_large)
+    return list(iter_harmonic_multiplicities(d, kmax))
+
+
+def iter_harmonic_multiplicities(d: int, kmax: int) -> Iterator[int]:
+    """N(d,0), ..., N(d,kmax) one at a time (memory of two binomials, for streaming).
+
+    >>> list(iter_harmonic_multiplicities(2, 3))
+    [1, 2, 2, 2]
+    """
+    d = check_dimension(d)
+    kmax = int(kmax)
     if kmax < 0:
         raise InputError(f"kmax must be >= 0, got {kmax}")
-    hom = [1]  # C(k+d-1, d-1) for k = 0..kmax
-    for k in range(kmax):
-        hom.append(hom[-1] * (k + d) // (k + 1))
-    return [hom[k] - (hom[k - 2] if k >= 2 else 0) for k in range(kmax + 1)]
+    # C(k+d-1, d-1) for k-2, k-1, k
+    older, old, hom = 0, 0, 1
+    for k in range(kmax + 1):
+        yield hom - older
+        older, old, hom = old, hom, hom * (k + d) // (k + 1)
 
 
 def log_harmonic_multiplicity(d: int, k) -> np.ndarray:

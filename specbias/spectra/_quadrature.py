@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import roots_legendre
 
-from .._errors import InputError
+from .._errors import AccuracyError, InputError
 from ._conventions import c_d_float
 from ._kernels import Kernel
 
@@ -74,5 +74,12 @@ def quadrature_eigenvalues(kern: Kernel, d: int, kmax: int):
             raise InputError(f"kernel {kern.spec} is not finite on [-1, 1]")
         out.append(_project(phi, theta, wts, d, kmax))
     (mu1, _), (mu2, scale) = out
-    err = np.abs(mu2 - mu1) + 64 * np.finfo(float).eps * scale
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(mu2 - mu1) + 64 * np.finfo(float).eps * scale
+    if not (np.all(np.isfinite(mu2)) and np.all(np.isfinite(err))):
+        kb = int(np.flatnonzero(~(np.isfinite(mu2) & np.isfinite(err)))[0])
+        raise AccuracyError(
+            f"quadrature of {kern.spec} at d={d} overflows float64 from k={kb} on "
+            "(mu_k or its error is not finite)"
+        )
     return mu2, err

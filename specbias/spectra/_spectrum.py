@@ -17,11 +17,13 @@ Every result carries a per-k relative error estimate; entries worse than
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._errors import AccuracyError, InputError
+from .._budget import check_memory, check_time
+from .._errors import AccuracyError, InputError, shown
 from . import _closed_forms as cf
 from ._conventions import CONVENTION
 from ._kernels import Kernel, kernel
@@ -29,6 +31,12 @@ from ._multiplicity import check_dimension, harmonic_multiplicity, log_harmonic_
 from ._quadrature import quadrature_eigenvalues
 
 KMAX_LIMIT = 10_000_000
+#: Peak bytes per degree of :func:`eigenvalues` (measured: 150-180 B at k = 10^6 for
+#: the closed forms and the compiled series; the Spectrum itself keeps 25 B).
+BYTES_PER_DEGREE = 256
+#: Seconds per (degree, series term) of the compiled endpoint series, with margin
+#: (measured ~5e-8 on one core; benchmarks/bench_series.py).
+SECONDS_PER_SERIES_TERM = 1e-7
 _EPS = np.finfo(float).eps
 METHODS = ("auto", "closed-form", "series", "bessel", "quadrature")
 
@@ -74,11 +82,22 @@ def check_kmax(kmax: int) -> int:
     except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok:
-        raise InputError(f"kmax must be an integer >= 0, got {kmax!r}")
+        raise InputError(f"kmax must be an integer >= 0, got {shown(kmax)}")
     kmax = int(kmax)
     if kmax > KMAX_LIMIT:
         raise InputError(f"kmax={kmax} is too large (at most {KMAX_LIMIT})")
     return kmax
+
+
+def check_rtol(rtol) -> float:
+    """A finite float > 0 (also refuses bools, strings and ints beyond float range)."""
+    try:
+        value = float(rtol) if not isinstance(rtol, (bool, str)) else math.nan
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"rtol must be a finite number > 0, got {shown(rtol)}")
+    return value
 
 
 def default_method(kern: Kernel) -> str:
@@ -119,6 +138,7 @@ def eigenvalues(
     method: str = "auto",
     rtol: float = 1e-10,
     strict: bool = True,
+    allow_large: bool = False,
 ) -> Spectrum:
     """Eigenvalues mu_k for k = 0..kmax of ``kern`` on S^{d-1} (float64, log space).
 
@@ -132,6 +152,8 @@ def eigenvalues(
       rtol: largest accepted estimated relative error of a non-zero mu_k.
       strict: raise :class:`AccuracyError` when some mu_k misses ``rtol``; with
         ``strict=False`` such entries are returned with their error estimate.
+      allow_large: skip the memory budget check (:mod:`specbias._budget`; about
+        256 bytes per degree are needed).
 
     Returns:
       A :class:`Spectrum`.
@@ -146,14 +168,21 @@ def eigenvalues(
     kern = kernel(kern)
     d = check_dimension(d)
     kmax = check_kmax(kmax)
-    if not (isinstance(rtol, (int, float)) and np.isfinite(rtol) and rtol > 0):
-        raise InputError(f"rtol must be a finite number > 0, got {rtol!r}")
+    check_memory(BYTES_PER_DEGREE * (kmax + 1), f"eigenvalues kmax={kmax}", allow_large=allow_large)
+    rtol = check_rtol(rtol)
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     chosen = default_method(kern) if method == "auto" else method
     natural = default_method(kern)
     if chosen != "quadrature" and chosen != natural:
         raise InputError(f"method {chosen!r} is not available for {kern.spec} (use {natural!r})")
+    if chosen == "series":
+        terms = cf.series_terms(kern.family, dict(kern.params).get("c"))
+        check_time(
+            SECONDS_PER_SERIES_TERM * terms * (kmax + 1),
+            f"{kern.spec} series eigenvalues to kmax={kmax} ({terms} terms per degree)",
+            allow_large=allow_large,
+        )
     k = np.arange(kmax + 1)
     if chosen == "closed-form" and kern.family == "expr":
         sign, log_abs, rel = cf.polynomial_log(polynomial_coefficients(kern), d, k)
@@ -174,6 +203,12 @@ def eigenvalues(
         with np.errstate(divide="ignore"):
             log_abs = np.log(np.abs(mu))
             rel = np.where(mu != 0, err / np.abs(mu), np.inf)
+    nan = np.flatnonzero(np.isnan(log_abs) | np.isnan(rel))
+    if nan.size:  # never a silent NaN, also with strict=False
+        raise AccuracyError(
+            f"{kern.spec} at d={d}: {chosen} produced NaN at k={int(nan[0])} "
+            "(overflow or an undefined value); lower kmax or use another method"
+        )
     bad = np.flatnonzero(rel > rtol)
     if strict and bad.size:
         kb = int(bad[0])

@@ -41,7 +41,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import log_expit
 
-from .._errors import AccuracyError, InputError
+from .._errors import AccuracyError, InputError, shown
 from ..spectra._kernels import Kernel, kernel
 from ..spectra._multiplicity import check_dimension, log_harmonic_multiplicity
 from ..spectra._spectrum import Spectrum, eigenvalues
@@ -119,7 +119,7 @@ def _prepare(spec: Spectrum, phi1: float, target: Target, kmax: int) -> _Prepare
     t_mu = max(phi1 - partial, 0.0)
     c_lo, c_hi = target.tail_mass_interval(kmax)
     t_c, dt_c = 0.5 * (c_lo + c_hi), 0.5 * (c_hi - c_lo)
-    mu_star = (t_mu + dt_mu) / math.exp(float(log_harmonic_multiplicity(d, kmax + 1)))
+    mu_star = (t_mu + dt_mu) * math.exp(-float(log_harmonic_multiplicity(d, kmax + 1)))
     log_cum_n = np.logaddexp.accumulate(ln[:n_pos]) if n_pos else np.array([])
     return _Prepared(
         d,
@@ -352,22 +352,41 @@ def _json_num(x: float):
     return float(x) if math.isfinite(x) else None
 
 
+#: Largest sample size: kappa(n) needs the spectrum down to mu ~ phi(1)/n, and beyond
+#: 10^15 float64 no longer resolves n + 1 from n.
+N_MAX = 1e15
+#: Largest number of sample sizes in one curve (arrays of len(n) x degrees near the cut).
+N_COUNT_MAX = 100_000
+
+
 def _check_n(n) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(n, dtype=np.float64))
+    try:
+        arr = np.atleast_1d(np.asarray(n, dtype=np.float64))
+    except (TypeError, ValueError, OverflowError):
+        raise InputError("n must be a non-empty 1-D array of finite numbers > 0") from None
     if arr.ndim != 1 or arr.size == 0 or not np.isfinite(arr).all() or (arr <= 0).any():
         raise InputError("n must be a non-empty 1-D array of finite numbers > 0")
+    if arr.max() > N_MAX:
+        raise InputError(f"n must be at most {N_MAX:g}, got n = {arr.max():g}")
+    if arr.size > N_COUNT_MAX:
+        raise InputError(f"at most {N_COUNT_MAX} sample sizes per curve, got {arr.size}")
     return arr
 
 
 def _check_nonneg(x, what: str) -> float:
-    x = float(x)
-    if not (math.isfinite(x) and x >= 0):
-        raise InputError(f"{what} must be a finite number >= 0, got {x!r}")
-    return x
+    try:
+        value = float(x) if not isinstance(x, (bool, str)) else math.nan
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise InputError(f"{what} must be a finite number >= 0, got {shown(x)}")
+    return value
 
 
-def _kernel_spectrum(kern: Kernel, d: int, kmax: int, spectra_rtol: float) -> Spectrum:
-    spec = eigenvalues(kern, d, kmax, rtol=spectra_rtol)
+def _kernel_spectrum(
+    kern: Kernel, d: int, kmax: int, spectra_rtol: float, allow_large: bool = False
+) -> Spectrum:
+    spec = eigenvalues(kern, d, kmax, rtol=spectra_rtol, allow_large=allow_large)
     if (spec.sign < 0).any():
         kb = int(np.flatnonzero(spec.sign < 0)[0])
         raise InputError(
@@ -413,6 +432,7 @@ def learning_curve(
     kmax_max: int = KMAX_MAX,
     spectra_rtol: float = 1e-10,
     progress=None,
+    allow_large: bool = False,
 ) -> LearningCurve:
     """Theory learning curve (test error vs n) of kernel ridge(less) regression.
 
@@ -428,6 +448,7 @@ def learning_curve(
       spectra_rtol: accuracy demanded of each eigenvalue mu_k.
       progress: optional callback ``progress(kmax, bound, done)`` after each truncation
         stage (for progress displays; the computation does not depend on it).
+      allow_large: skip the memory/time budget of the spectra (:mod:`specbias._budget`).
 
     Returns:
       A :class:`LearningCurve`; ``TEST_ERROR_DEFINITION`` states what is computed.
@@ -447,7 +468,7 @@ def learning_curve(
     phi1 = float(kern.phi(np.array([1.0]))[0])
     big_k = int(kmax) if kmax is not None else KMAX_START
     while True:
-        spec = _kernel_spectrum(kern, d, big_k, spectra_rtol)
+        spec = _kernel_spectrum(kern, d, big_k, spectra_rtol, allow_large)
         p = _prepare(spec, phi1, target, big_k)
         kap, e0, gen, bound = _evaluate(p, n_all, ridge, noise)
         worst = float(np.max(bound))

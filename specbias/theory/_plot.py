@@ -40,7 +40,7 @@ def plot_learning_curve(lc: LearningCurve, path: str | Path) -> Path:
     ax.set_title(f"{lc.kernel} on S$^{{{lc.d - 1}}}$, target {lc.target}", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=9)
-    fig.savefig(path, dpi=120)
+    _save(fig, path)
     return path
 
 
@@ -71,14 +71,23 @@ def plot_learnability(lc: LearningCurve, path: str | Path, *, kmax: int = 5) -> 
     ax.set_title(f"{lc.kernel} on S$^{{{lc.d - 1}}}$: which degrees are learned", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, ncol=2)
-    fig.savefig(path, dpi=120)
+    _save(fig, path)
     return path
+
+
+def _save(fig, path: Path) -> None:
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {err.strerror or err}") from None
 
 
 def _check_path(path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() not in (".png", ".pdf", ".svg"):
         raise InputError(f"plot file must end in .png, .pdf or .svg, got {path.name!r}")
-    if not path.parent.exists():
+    if not path.parent.is_dir():
         raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a directory")
     return path

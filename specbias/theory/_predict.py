@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from .._errors import InputError
+from .._errors import InputError, shown
 from ..spectra import CONVENTION_SHORT, kernel
 from ..spectra._asymptotics import decay_law
 from ..spectra._multiplicity import check_dimension
@@ -78,11 +78,11 @@ class Prediction:
 
 def check_nu(nu_t: float) -> float:
     try:
-        nu = float(nu_t)
-    except (TypeError, ValueError):
-        raise InputError(f"nu_t must be a number > 0, got {nu_t!r}") from None
+        nu = float(nu_t) if not isinstance(nu_t, (bool, str)) else math.nan
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"nu_t must be a number > 0, got {shown(nu_t)}") from None
     if not (math.isfinite(nu) and nu > 0):
-        raise InputError(f"nu_t must be a finite number > 0 (target smoothness), got {nu_t!r}")
+        raise InputError(f"nu_t must be a finite number > 0 (target smoothness), got {shown(nu_t)}")
     return nu
 
 

@@ -43,6 +43,7 @@ from ..spectra._asymptotics import decay_law
 from ..spectra._kernels import Kernel, kernel
 from ..spectra._multiplicity import check_dimension, log_harmonic_multiplicity
 from ..spectra._spectrum import eigenvalues
+from ._predict import check_nu
 
 PARITIES = ("even", "odd", "all")
 _EPS = float(np.finfo(float).eps)
@@ -189,7 +190,7 @@ def smooth_target(d: int, nu_t: float, parity: str = "all") -> Target:
     1.0
     """
     d = check_dimension(d)
-    nu = float(nu_t)
+    nu = check_nu(nu_t)
     if not (math.isfinite(nu) and nu > 0):
         raise InputError(f"nu_t must be a finite number > 0, got {nu_t!r}")
     parity = _check_parity(parity)

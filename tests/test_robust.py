@@ -1,0 +1,227 @@
+"""Regression tests of the hostile-input campaign (issue 9): budgets, blow-ups, paths."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import time
+import tracemalloc
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import specbias
+from specbias import _budget
+from specbias.cli import app
+from specbias.spectra import _closed_forms as cf
+
+runner = CliRunner()
+
+
+def one_line_error(*args: str, env: dict | None = None) -> str:
+    result = runner.invoke(app, list(args), env=env)
+    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- budget
+def test_memory_budget_refuses_before_work(monkeypatch):
+    monkeypatch.setenv(_budget.BUDGET_ENV, "100M")
+    start = time.monotonic()
+    with pytest.raises(specbias.InputError, match="allow_large=True"):
+        specbias.eigenvalues("relu", 3, 10**7)
+    assert time.monotonic() - start < 2.0
+    monkeypatch.setenv(_budget.BUDGET_ENV, "1K")
+    assert len(specbias.eigenvalues("relu", 3, 100, allow_large=True)) == 101
+
+
+def test_budget_helper_names_the_largest_part(monkeypatch):
+    monkeypatch.setenv(_budget.BUDGET_ENV, "1G")
+    with pytest.raises(specbias.InputError, match="mostly kernel matrices"):
+        _budget.check_memory({"kernel matrices": 2e9, "nets": 1e6}, "validate")
+    assert _budget.check_memory({"a": 1e6, "b": 1e6}, "x") == 2e6
+    monkeypatch.setenv(_budget.BUDGET_ENV, "lots")
+    with pytest.raises(specbias.InputError, match=_budget.BUDGET_ENV):
+        _budget.memory_budget()
+
+
+def test_cli_budget_refusal_and_override(monkeypatch):
+    env = {_budget.BUDGET_ENV: "100M"}
+    line = one_line_error("spectrum", "--kernel", "ntk", "--d", "3", "--kmax", "10000000", env=env)
+    assert "--allow-large" in line and "budget" in line
+    result = runner.invoke(
+        app,
+        ["spectrum", "--kernel", "relu", "--d", "3", "--kmax", "5", "--allow-large"],
+        env={_budget.BUDGET_ENV: "1"},
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_series_time_budget(monkeypatch):
+    monkeypatch.setenv(_budget.TIME_BUDGET_ENV, "1")
+    with pytest.raises(specbias.InputError, match="time budget"):
+        specbias.eigenvalues("ntk-bias", 3, 10**6)
+
+
+# --------------------------------------------------------------------------- blow-ups
+def test_series_memory_is_constant_per_degree():
+    """The numpy grid route held ~18 KB per degree (360 MB here); the loop holds ~25 B."""
+    specbias.eigenvalues("ntk-bias", 3, 10)  # compile outside the measurement
+    tracemalloc.start()
+    specbias.eigenvalues("ntk-bias", 3, 20_000)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20e6, peak
+
+
+@pytest.mark.parametrize("d", [2, 3, 7, 50])
+def test_compiled_series_matches_numpy_route(d):
+    """Two routes to the same sums: compiled loop and numpy grids (within the estimate)."""
+    from specbias.spectra._series_jit import endpoint_series_log_jit
+
+    k = np.arange(400)
+    j = np.arange(cf.laplace_series_terms(2.0), dtype=float)
+    c_log = j * math.log(2.0 * math.sqrt(2.0)) - cf.gammaln(j + 1.0)
+    c_sign = np.where(j % 2 == 1, -1, 1).astype(np.int8)
+    a = cf.endpoint_series_log(c_sign, c_log, j / 2.0, d, k)
+    b = endpoint_series_log_jit(c_sign, c_log, j / 2.0, d, k)
+    assert (a[0] == b[0]).all()
+    ok = np.isfinite(a[1])
+    assert (np.abs(a[1][ok] - b[1][ok]) <= 2 * a[2][ok] + 1e-14).all()
+
+
+def test_predict_at_huge_d_is_fast():
+    start = time.monotonic()
+    p = specbias.predict(10**7, 2.0)
+    assert time.monotonic() - start < 10
+    assert p.regime("lazy-ntk").decay_exponent == 10**7
+    law = specbias.decay_law("ntk", 10**7)
+    assert math.isinf(law.constant) and "e+" in law.formula and "inf" not in law.formula
+
+
+def test_exact_multiplicity_too_large_is_refused():
+    start = time.monotonic()
+    with pytest.raises(specbias.InputError, match="time budget"):
+        specbias.harmonic_multiplicity(10**7, 10**7)
+    with pytest.raises(specbias.InputError, match="budget"):
+        specbias.harmonic_multiplicities(10**7, 10**6)
+    assert time.monotonic() - start < 2.0
+
+
+def test_spectrum_table_summarises_long_output(tmp_path):
+    out_csv = tmp_path / "s.csv"
+    result = runner.invoke(
+        app, ["spectrum", "--kernel", "relu", "--d", "3", "--kmax", "5000", "--csv", str(out_csv)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "5001 rows" in result.stdout and "--json" in result.stdout
+    assert len(result.stdout.splitlines()) < 60
+    assert len(out_csv.read_text().splitlines()) == 5002
+
+
+def test_spectrum_json_stream_is_the_dict():
+    from specbias.cli._output import spectrum_dict
+
+    spec = specbias.eigenvalues("ntk-bias", 4, 30)
+    result = runner.invoke(
+        app, ["spectrum", "--kernel", "ntk-bias", "--d", "4", "--kmax", "30", "--json"]
+    )
+    assert result.exit_code == 0
+    assert result.stdout == json.dumps(spectrum_dict(spec, None), indent=2) + "\n"
+
+
+# --------------------------------------------------------------------------- wrong answers
+def test_nan_from_a_method_is_an_error(monkeypatch):
+    def nan_forms(a, d, k):
+        return np.ones(k.shape, np.int8), np.full(k.shape, np.nan)
+
+    monkeypatch.setattr(cf, "relu_power_log", nan_forms)
+    with pytest.raises(specbias.AccuracyError, match="NaN"):
+        specbias.eigenvalues("relu", 3, 5, strict=False)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: specbias.predict(5, 10**400),
+        lambda: specbias.smooth_target(3, 10**400),
+        lambda: specbias.eigenvalues("relu", 3, 5, rtol=10**400),
+        lambda: specbias.learning_curve("ntk", specbias.smooth_target(3, 2), [10**400]),
+        lambda: specbias.learning_curve("ntk", specbias.smooth_target(3, 2), [1e308]),
+        lambda: specbias.decay_law("relu-power:a=1e300", 3),
+        lambda: specbias.eigenvalues("laplace:c=1e308", 3, 5),
+        lambda: specbias.eigenvalues("laplace:c=60", 3, 5),
+        lambda: specbias.staircase("ntk", 10**7, [1e300]),
+    ],
+)
+def test_overflows_are_specbias_errors(call):
+    with pytest.raises(specbias.SpecbiasError) as err:
+        call()
+    assert "\n" not in str(err.value) and len(str(err.value)) < 400
+
+
+def test_staircase_at_huge_d_no_overflow():
+    assert specbias.staircase("ntk", 10**7, [1e14]).shape == (1, 5)
+
+
+# --------------------------------------------------------------------------- paths
+@pytest.mark.parametrize("option", ["--plot", "--plot-degrees"])
+@pytest.mark.parametrize("where", ["/proc/x.png", "{tmp}", "{tmp}/noext", "{tmp}/no/such/x.png"])
+def test_curve_plot_path_refused_before_work(tmp_path, option, where):
+    start = time.monotonic()
+    line = one_line_error(
+        "curve", "--kernel", "laplace", "--d", "3", "--nu", "2", "--n", "10:1000000:10",
+        option, where.format(tmp=tmp_path),
+    )  # fmt: skip
+    assert option in line
+    assert time.monotonic() - start < 2.0  # the minutes-long curve never started
+
+
+def test_validate_plot_path_checked_like_curve(tmp_path):
+    line = one_line_error("validate", "--preset", "smoke", "--plot", str(tmp_path / "noext"))
+    assert ".png" in line
+
+
+def test_runs_export_path_checked(tmp_path):
+    line = one_line_error("runs", "--store", str(tmp_path / "x.db"), "--export", "/proc/x.csv")
+    assert "--export" in line
+
+
+# --------------------------------------------------------------------------- gaps
+def test_check_only_empty_is_refused():
+    line = one_line_error("check", "--only", "")
+    assert "bietti_mairal_2019" in line
+
+
+def test_check_reports_progress_on_stderr():
+    result = runner.invoke(app, ["check", "--only", "ghorbani_mei_2019"])
+    assert "[1/1] ghorbani_mei_2019" in result.stderr and " in " in result.stderr
+
+
+def test_runs_never_writes_into_the_file_it_reads(tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    assert "no result store" in one_line_error("runs", "--store", str(empty))
+    assert empty.stat().st_size == 0
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    before = foreign.read_bytes()
+    assert "not a specbias result store" in one_line_error("runs", "--store", str(foreign))
+    assert foreign.read_bytes() == before
+
+
+def test_schema_version_message_says_what_is_wrong(tmp_path):
+    from specbias.validation._store import ResultStore
+
+    path = tmp_path / "old.db"
+    with ResultStore(path) as db:
+        db.put({"n": 1}, {"e": 0.5})
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    with pytest.raises(specbias.InputError, match="schema version 7; this specbias reads only"):
+        ResultStore(path, readonly=True)
