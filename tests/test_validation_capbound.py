@@ -15,6 +15,7 @@ from specbias.validation._limits import (
     min_variation_norm_interpolation,
     relu_features,
 )
+from specbias.validation._simplex import L1Simplex
 
 # Resolution of the bracket asked from the branch and bound.
 RTOL = 1e-3
@@ -32,12 +33,43 @@ def test_bracket_contains_every_sampled_value(n, d):
     rng = np.random.default_rng(n + d)
     x, lam = sphere(rng, n, d), rng.standard_normal(n)
     b = sup_abs_dual(x, lam, rtol=RTOL)
-    sampled = np.abs(dual_values(sphere(rng, 200_000, d), x, lam)).max()
+    sampled = np.abs(dual_values(sphere(rng, 50_000, d), x, lam)).max()
     assert sampled <= b.upper  # an upper bound, not a heuristic
     assert b.lower <= b.upper <= b.lower * (1 + RTOL) + 1e-12
     attained = abs(dual_values(b.theta_best[None], x, lam)[0])
     assert attained == pytest.approx(b.lower, rel=1e-12)
     assert sampled <= b.lower * (1 + RTOL) + 1e-12  # and it found the maximum
+
+
+@pytest.mark.parametrize("r", [0.05, 0.3, 1.0])
+def test_cap_bound_is_above_g_on_sampled_cap_points(r):
+    rng = np.random.default_rng(int(100 * r))
+    n, d = 40, 4
+    x, lam = sphere(rng, n, d), rng.standard_normal(n)
+    for _ in range(5):
+        u = sphere(rng, 1, d)[0]
+        # points of the cap: geodesic steps of angle <= r from u
+        tang = rng.standard_normal((20_000, d))
+        tang -= np.outer(tang @ u, u)
+        tang /= np.linalg.norm(tang, axis=1, keepdims=True)
+        ang = r * rng.uniform(0, 1, (20_000, 1)) ** (1 / (d - 1))
+        pts = np.cos(ang) * u + np.sin(ang) * tang
+        g = dual_values(pts, x, lam)
+        out = _capbound._cap_bounds(
+            x,
+            lam,
+            u,
+            r,
+            np.arange(n),
+            n,
+            np.zeros(d),
+            np.empty(n, np.int64),
+            np.empty(d),
+            np.empty(d),
+        )
+        _, ub_plus, ub_minus, g_u, _ = out
+        assert g.max() <= ub_plus and -g.min() <= ub_minus
+        assert g_u == pytest.approx(dual_values(u[None], x, lam)[0], rel=1e-12, abs=1e-14)
 
 
 def test_recorded_caps_violate_and_bound_stays_valid():
@@ -84,6 +116,19 @@ def test_certified_lower_bound_is_below_every_interpolating_dictionary(certified
     assert highs_dictionary_l1(relu_features(fit.theta, x), y) == pytest.approx(
         fit.l1_norm, rel=LP_RTOL
     )
+
+
+def test_dual_of_a_coarse_dictionary_scaled_by_the_bound_is_a_lower_bound():
+    # lambda of a 40-neuron LP violates |g| <= 1 on the sphere; lambda / U must not
+    rng = np.random.default_rng(12)
+    x, y = sphere(rng, 20, 3), rng.standard_normal(20)
+    coarse = L1Simplex(y, relu_features(sphere(rng, 40, 3), x))
+    coarse.solve()
+    lam = coarse.multipliers
+    b = sup_abs_dual(x, lam, rtol=RTOL)
+    assert b.lower > 1.1  # the coarse dual is far from feasible
+    fine = highs_dictionary_l1(relu_features(sphere(rng, 4000, 3), x), y)
+    assert float(y @ lam) / b.upper <= fine <= float(y @ lam)
 
 
 def test_certified_and_heuristic_paths_agree(certified_d3):
