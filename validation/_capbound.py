@@ -213,12 +213,15 @@ def _cap_bounds(x, lam, u, r, pu, pcount, pv, cu, cv, zout):
     # second attained value: g at the cap point maximizing the linear part s theta.w
     s = 1.0 if up + rem_p >= um + rem_m else -1.0
     z = np.empty(d)
-    if s * wu >= wn * cr:
+    if wn == 0.0 or wt == 0.0:  # w = 0 or w parallel to u: evaluate at the centre
+        for k in range(d):
+            z[k] = u[k]
+    elif s * wu >= wn * cr:
         for k in range(d):
             z[k] = s * w[k] / wn
     else:
         for k in range(d):
-            z[k] = cr * u[k] + (sr / wt) * (s * w[k] - s * wu * u[k]) if wt > 0 else u[k]
+            z[k] = cr * u[k] + (sr / wt) * (s * w[k] - s * wu * u[k])
         zn = 0.0
         for k in range(d):
             zn += z[k] * z[k]
