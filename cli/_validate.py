@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Annotated
 
@@ -99,6 +100,12 @@ def validate(
         str | None, typer.Option(help="Write the feature-vs-lazy figure (png/pdf/svg).")
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    allow_large: Annotated[
+        bool,
+        typer.Option(
+            "--allow-large", help="Skip the memory budget (big machines; see README limits)."
+        ),
+    ] = False,
 ) -> None:
     """Train nets / solve infinite-width limits, fit exponents beta, compare with predict."""
     from specbias.validation._experiment import (
@@ -144,9 +151,13 @@ def validate(
         )
     db = ResultStore(store) if store else None
     try:
-        with _Bar(enabled=not json) as bar:
+        with _Bar(enabled=not json) as bar, _interrupt_message(db, store):
             result = run_validation(
-                cfg, store=db, progress=bar, jobs=available_cpus() if jobs is None else jobs
+                cfg,
+                store=db,
+                progress=bar,
+                jobs=available_cpus() if jobs is None else jobs,
+                allow_large=allow_large,
             )
     finally:
         if db is not None:
@@ -156,6 +167,20 @@ def validate(
 
         plot_validation(result, plot)
     _show(result, as_json=json, plot=plot, store=store)
+
+
+@contextlib.contextmanager
+def _interrupt_message(db, store):
+    """Ctrl-C: one line saying what is kept and how to resume, exit code 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if db is not None:
+            kept = f"{len(db)} runs are stored in {store}; rerun the same command to resume"
+        else:
+            kept = "nothing was stored (no --store); pass --store FILE to make runs resumable"
+        typer.echo(f"interrupted: {kept}", err=True)
+        raise typer.Exit(code=130) from None
 
 
 def _int_sizes(text: str):

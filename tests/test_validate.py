@@ -211,3 +211,42 @@ def test_presets():
     assert paper.width2 < paper.width and paper.ensemble > 1
     ts = ValidationConfig.preset("train-smoke")
     assert ts.solver == "both" and ts.ensemble > 1 and ts.width2 == 256
+
+
+def test_ctrl_c_stops_workers_and_keeps_the_store(tmp_path):
+    """SIGINT: exit 130 with one line, no worker left, store intact and resumable."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "runs.db"
+    cmd = [sys.executable, "-m", "specbias.cli", "validate", "--d", "3", "--nu", "4",
+           "--n", "32,64,128,256", "--seeds", "8", "--solver", "limit",
+           "--store", str(db), "--jobs", "2"]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until a unit is stored
+        time.sleep(0.5)
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as c:
+                    if c.execute("select count(*) from runs").fetchone()[0] > 0:
+                        break
+            except sqlite3.Error:
+                pass
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    last = err.replace("\r", "\n").strip().splitlines()[-1]
+    assert last.startswith("interrupted:") and "rerun the same command" in last
+    children = subprocess.run(
+        ["pgrep", "-f", str(db)], capture_output=True, text=True
+    ).stdout.split()
+    assert children == []
+    with sqlite3.connect(db) as c:
+        assert c.execute("pragma integrity_check").fetchone()[0] == "ok"

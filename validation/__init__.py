@@ -11,11 +11,11 @@ from ._experiment import ValidationConfig as ValidationConfig
 from ._experiment import ValidationResult as ValidationResult
 from ._experiment import run_validation as run_validation
 from ._fit import PowerLawFit as PowerLawFit
+from ._fit import beta_in_ci as beta_in_ci
+from ._fit import fit_power_law as fit_power_law
 from ._flow import FlowResult as FlowResult
 from ._flow import tangent_gram as tangent_gram
 from ._flow import train_flow as train_flow
-from ._fit import beta_in_ci as beta_in_ci
-from ._fit import fit_power_law as fit_power_law
 from ._limits import KernelRegression as KernelRegression
 from ._limits import VariationNormFit as VariationNormFit
 from ._limits import kernel_regression as kernel_regression

@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from .._budget import check_memory
 from .._errors import InputError
 from ..theory import predict
 from ..theory._predict import check_nu
@@ -58,6 +59,16 @@ LP_SOLVER = "dense-simplex/1"
 # Regime of specbias.predict that each experimental regime is compared with.
 PREDICTED_REGIME = {"feature": "feature", "lazy": "lazy-ntk"}
 STORE_KIND = "specbias.validate/1"
+# Hard limits on sizes, refused on construction (the memory budget, checked by
+# run_validation from the sizes and the worker count, is usually stricter).
+SIZE_CAPS = {
+    "d": 10_000,
+    "n_values": 10_000_000,
+    "seeds": 100_000,
+    "width": 10_000_000,
+    "n_test": 10_000_000,
+    "n_dict": 100_000_000,
+}
 # Trained units see unit-variance labels (part of their store key).
 LABELS = "unit-variance"
 # How each regime is trained (see _run_train).
@@ -170,6 +181,14 @@ class ValidationConfig:
         set_(self, "seeds", _int("seeds", self.seeds, 1))
         set_(self, "width", _int("width", self.width, 1))
         set_(self, "n_test", _int("n_test", self.n_test, 1))
+        for name, cap in SIZE_CAPS.items():
+            v = getattr(self, name)
+            values = v if isinstance(v, tuple) else (v,)
+            if any(u is not None and u > cap for u in values):
+                raise InputError(
+                    f"{name} = {max(u for u in values if u is not None)} is above the "
+                    f"hard limit {cap:g} of validate"
+                )
         set_(self, "seed", _int("seed", self.seed, 0))
         set_(self, "max_steps", _int("max_steps", self.max_steps, 1))
         if self.feature_method not in FEATURE_METHODS:
@@ -181,6 +200,11 @@ class ValidationConfig:
             raise InputError(f"feature_method 'dictionary' needs d <= 3, got d = {self.d}")
         if self.n_dict is not None:
             set_(self, "n_dict", _int("n_dict", self.n_dict, 1))
+            if self.n_dict > SIZE_CAPS["n_dict"]:
+                raise InputError(
+                    f"n_dict = {self.n_dict} is above the hard limit "
+                    f"{SIZE_CAPS['n_dict']:g} of validate"
+                )
         if not (isinstance(self.noise, (int, float)) and math.isfinite(self.noise)) or (
             self.noise < 0
         ):
@@ -655,6 +679,7 @@ def run_validation(
     store: ResultStore | None = None,
     progress: Progress | None = None,
     jobs: int = 1,
+    allow_large: bool = False,
 ) -> ValidationResult:
     """Run (or resume) the sweep ``cfg``, fit exponents and compare with theory.
 
@@ -664,8 +689,11 @@ def run_validation(
             already present are read back instead of recomputed.
         progress: optional ``progress(done, total, description)`` callback.
         jobs: worker processes for the infinite-width units (numpy only, one BLAS
-            thread each); trained nets always run in this process.  Results do not
-            depend on ``jobs``: every unit draws from its own seeded generators.
+            thread each; capped at the number of (n, seed) groups to run); trained
+            nets always run in this process.  Results do not depend on ``jobs``:
+            every unit draws from its own seeded generators.
+        allow_large: skip the memory budget (:func:`memory_estimate`, checked
+            before any work against :func:`specbias._budget.memory_budget`).
 
     Side effect: ``jax_enable_x64`` is switched on for the duration of the call when
     nets are trained (float64 gradient flow) and restored afterwards.
@@ -676,6 +704,9 @@ def run_validation(
     if not isinstance(cfg, ValidationConfig):
         raise InputError(f"cfg must be a ValidationConfig, got {type(cfg).__name__}")
     jobs = _int("jobs", jobs, 1)
+    if jobs > 4 * available_cpus():
+        raise InputError(f"jobs = {jobs} is above 4x the CPUs of this machine")
+    check_memory(memory_estimate(cfg, jobs), "validate", allow_large=allow_large)
     t0 = time.monotonic()
     units = cfg.units()
     total = len(units)
@@ -698,6 +729,8 @@ def run_validation(
     limits = [u for u in todo if u[1] == "limit"]
     if progress is not None:
         progress(done, total, "infinite-width limits" if limits else "training")
+    groups = len({(u[2], u[3]) for u in limits})
+    jobs = min(jobs, groups)
     if jobs > 1 and len(limits) > 1:
         _run_limits_parallel(cfg, limits, jobs, finish, progress, total, lambda: done)
     else:
@@ -729,6 +762,29 @@ def run_validation(
     curves = _fit_curves(cfg, errors, _finite_width(cfg, widths))
     computed = total - skipped
     return ValidationResult(cfg, curves, computed, skipped, time.monotonic() - t0, runs)
+
+
+def memory_estimate(cfg: ValidationConfig, jobs: int) -> dict[str, int]:
+    """Peak bytes by contribution (float64), for the budget check of run_validation.
+
+    Limits (per worker): the NTK Gram n^2, test features n_test n, the teacher's joint
+    Gram (n + n_test)^2, the feature-limit pool (n_dict or 4096 atoms, n d each).
+    Training (this process): E members x (a few n^2 Gram/eigh buffers, pre-activation
+    matrices n H and n_test H, parameters H (d + 2)), doubled for autodiff.
+    """
+    n = max(cfg.n_values)
+    e = cfg.ensemble
+    pool = cfg.n_dict or 4096
+    workers = max(1, jobs)
+    out = {
+        "teacher Gram ((n + n_test)^2)": 8 * workers * (n + cfg.n_test) ** 2,
+        "kernel regression (n^2 + n_test n)": 8 * workers * (n * n + cfg.n_test * n),
+        "feature-limit pool (n_dict n)": 8 * workers * pool * (n + cfg.d),
+    }
+    if "train" in cfg.solvers:
+        per = 6 * n * n + 4 * (n + cfg.n_test) * cfg.width + 4 * cfg.width * (cfg.d + 2)
+        out["trained nets (E (6 n^2 + 4 (n + n_test) H))"] = 8 * 2 * e * per
+    return out
 
 
 def available_cpus() -> int:
@@ -800,7 +856,9 @@ def _run_limits_parallel(cfg, units, jobs, finish, progress, total, done) -> Non
     # largest n first: the slowest tasks start early, the pool drains evenly
     order = sorted(groups, key=lambda nk: (-nk[0], nk[1]))
     ctx = multiprocessing.get_context(_start_method())
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=ctx, initializer=_die_with_parent
+    ) as pool:
         futures = {pool.submit(_limit_worker, cfg, n, k, groups[(n, k)]): (n, k) for n, k in order}
         try:
             for fut in as_completed(futures):
@@ -810,9 +868,31 @@ def _run_limits_parallel(cfg, units, jobs, finish, progress, total, done) -> Non
                 if progress is not None:
                     progress(done(), total, f"limits n={n} seed {k}")
         except BaseException:
-            for f in futures:
-                f.cancel()
+            # Ctrl-C or an error: stop now, not after the running units (what is
+            # finished is already stored; a unit is stored whole or not at all)
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux the kernel sends SIGTERM to the worker when its
+    parent dies (prctl PR_SET_PDEATHSIG), so killing ``validate`` leaves no workers."""
+    import ctypes
+    import os
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+        except OSError:
+            return
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
 
 
 def _start_method() -> str:
