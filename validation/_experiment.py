@@ -734,11 +734,16 @@ def run_validation(
     if jobs > 1 and len(limits) > 1:
         _run_limits_parallel(cfg, limits, jobs, finish, progress, total, lambda: done)
     else:
-        data = _DataCache(cfg)
-        for unit in limits:
-            if progress is not None:
-                progress(done, total, _describe(unit))
-            finish(unit, _compute_unit(cfg, unit, data(unit)))
+        from threadpoolctl import threadpool_limits
+
+        # one BLAS thread, as in the workers: the same reduction order, so the
+        # stored numbers are bit-identical whatever ``jobs`` is
+        with threadpool_limits(1, user_api="blas"):
+            data = _DataCache(cfg)
+            for unit in limits:
+                if progress is not None:
+                    progress(done, total, _describe(unit))
+                finish(unit, _compute_unit(cfg, unit, data(unit)))
     training = [u for u in todo if u[1] == "train"]
     if training:
         _run_training(cfg, training, finish, progress, total, lambda: done)
