@@ -18,7 +18,7 @@ from .._errors import InputError
 from ._experiment import ValidationResult
 
 _COLORS = {"feature": "tab:red", "lazy": "tab:blue"}
-_MARKERS = {"limit": "o", "train": "s"}
+_MARKERS = {"train-ensemble": "D", "limit": "o", "train": "s"}
 
 
 def plot_validation(result: ValidationResult, path: str | os.PathLike) -> Path:
