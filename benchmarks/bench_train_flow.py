@@ -46,6 +46,10 @@ def main() -> None:
     ap.add_argument("--gd-steps", type=int, default=20000)
     ap.add_argument("--rel-tol", type=float, default=1e-6)
     ap.add_argument("--dtype", default="float64")
+    ap.add_argument(
+        "--skip-gd", action="store_true", help="time only the new trainer (precision runs)"
+    )
+    ap.add_argument("--skip-gd", action="store_true", help="time only the new trainer")
     args = ap.parse_args()
     jax.config.update("jax_enable_x64", True)
     dt = jnp.dtype(args.dtype)
@@ -93,11 +97,13 @@ def main() -> None:
         )
 
     rows = []
-    for name, fn in (
-        ("etd1 (new)", flow),
-        ("adaptive GD (today)", lambda: gd(True)),
-        ("fixed-step GD", lambda: gd(False)),
-    ):
+    trainers = [("etd1 (new)", flow)]
+    if not args.skip_gd:
+        trainers += [
+            ("adaptive GD (today)", lambda: gd(True)),
+            ("fixed-step GD", lambda: gd(False)),
+        ]
+    for name, fn in trainers:
         r = fn()
         jax.block_until_ready(r.params)  # compile
         t = time.perf_counter()
