@@ -49,7 +49,6 @@ def main() -> None:
     ap.add_argument(
         "--skip-gd", action="store_true", help="time only the new trainer (precision runs)"
     )
-    ap.add_argument("--skip-gd", action="store_true", help="time only the new trainer")
     args = ap.parse_args()
     jax.config.update("jax_enable_x64", True)
     dt = jnp.dtype(args.dtype)
