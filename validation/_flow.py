@@ -78,11 +78,11 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from .._errors import InputError
 from ._checks import check_int
 from ._network import NetConfig, Params, apply, check_config, learning_rate_scale
+from ._train import stop_names
 
 STOP_REASONS = {0: "running", 1: "converged", 2: "max_steps", 3: "diverged", 4: "stalled"}
 """Stop codes of :class:`FlowResult`."""
@@ -125,10 +125,8 @@ class FlowResult(NamedTuple):
 
     @property
     def stop_reason(self) -> str | list[str]:
-        codes = np.asarray(self.stop_code)
-        if codes.ndim == 0:
-            return STOP_REASONS[int(codes)]
-        return [STOP_REASONS[int(c)] for c in codes.ravel()]
+        """A name of :data:`STOP_REASONS` (a list for ensembles)."""
+        return stop_names(self.stop_code, STOP_REASONS)
 
 
 def tangent_gram(params: Params, x1: jax.Array, x2: jax.Array, cfg: NetConfig) -> jax.Array:

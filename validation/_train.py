@@ -127,10 +127,15 @@ class TrainResult(NamedTuple):
     @property
     def stop_reason(self) -> str | list[str]:
         """``"converged"``, ``"max_steps"`` or ``"diverged"`` (a list for ensembles)."""
-        codes = np.asarray(self.stop_code)
-        if codes.ndim == 0:
-            return STOP_REASONS[int(codes)]
-        return [STOP_REASONS[int(c)] for c in codes.ravel()]
+        return stop_names(self.stop_code, STOP_REASONS)
+
+
+def stop_names(codes, reasons: dict[int, str]) -> str | list[str]:
+    """Stop code(s) -> name (a list when ``codes`` has an ensemble axis)."""
+    codes = np.asarray(codes)
+    if codes.ndim == 0:
+        return reasons[int(codes)]
+    return [reasons[int(c)] for c in codes.ravel()]
 
 
 class _Hyper(NamedTuple):
