@@ -10,6 +10,13 @@ at low CPU priority, and those tests are moved to the end of the session: the va
 are computed on the cores the (mostly single-threaded) rest of the suite leaves idle,
 and a test blocks only on values not yet ready.  ``refs.get(kern, d, k[, digits])`` of a
 case nobody announced is computed in-process.  No value is stored between sessions.
+
+BLAS.  While reference workers run, the test process itself runs single-threaded BLAS
+(as the library's own solvers do): on the 2-core CI machine, with a reference worker on
+the other core, two OpenBLAS threads per call oversubscribe the cores and small
+factorizations stall (a 456 x 456 Cholesky in test_learning_curve took 0.8 s instead of
+0.01 s under load).  Subprocesses the tests start are not affected, nor is a session
+without reference tests (``pytest -m slow``).
 """
 
 from __future__ import annotations
@@ -100,6 +107,7 @@ class ReferencePool:
 
 
 _POOL = ReferencePool()
+_BLAS_LIMITS = pytest.StashKey[object]()
 
 
 def _reference_case(item) -> tuple | None:
@@ -109,6 +117,12 @@ def _reference_case(item) -> tuple | None:
         return _case(params["kern"], params["d"], params["k"],
                      params.get("digits", REFERENCE_DIGITS))  # fmt: skip
     return None
+
+
+def pytest_unconfigure(config):
+    limits = config.stash.get(_BLAS_LIMITS, None)
+    if limits is not None:
+        limits.restore_original_limits()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -126,6 +140,9 @@ def pytest_collection_finish(session):
     cases = [c for c in map(_reference_case, session.items) if c is not None]
     if cases:
         _POOL.fetch(cases)
+        from threadpoolctl import threadpool_limits
+
+        session.config.stash[_BLAS_LIMITS] = threadpool_limits(1, user_api="blas")
 
 
 def pytest_sessionfinish(session, exitstatus):
