@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import subprocess
@@ -179,19 +180,40 @@ def test_decay_table():
 
 
 # --------------------------------------------------------------------------- check
-def test_check_passes():
+# The full checks are run once in CI by the ``slow`` tests (``pytest -m slow``); here the
+# registered checks keep their names and references but run cheap stand-ins.
+def _cheap_run(check):
+    if check.name == bietti_mairal_2019.CHECK_NAME:  # the real check, on one dimension
+        return lambda: bietti_mairal_2019.run(dimensions=(3,))
+    return lambda: specbias.paper_checks.CheckResult(check.name, True, [{"row": 1, "passed": True}])
+
+
+@pytest.fixture
+def cheap_checks(monkeypatch):
+    registered = specbias.paper_checks.all_checks()
+    cheap = tuple(dataclasses.replace(c, runner=_cheap_run(c)) for c in registered)
+    monkeypatch.setattr("specbias.paper_checks._CHECKS", cheap)
+    return registered
+
+
+def test_check_passes(cheap_checks):
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
     assert "bietti_mairal_2019" in result.stdout and "PASS" in result.stdout
-    assert "1905.12173" in result.stdout
+    for c in cheap_checks:  # every registered check is run and reported
+        assert c.name in result.stdout and c.reference.removeprefix("arXiv:") in result.stdout
+    n = len(cheap_checks)
+    assert f"{n}/{n} passed" in result.stdout
 
 
-def test_check_json_only():
+def test_check_json_only(cheap_checks):
     out = run_json("check", "--only", "bietti_mairal_2019")
     assert out["passed"] is True
     (entry,) = out["checks"]
     assert entry["name"] == "bietti_mairal_2019" and entry["reference"] == "arXiv:1905.12173"
-    assert len(entry["details"]) == 10 and all(r["passed"] for r in entry["details"])
+    # one dimension here (d = 3; the full check's 10 rows are asserted by the slow tests)
+    assert len(entry["details"]) == 2 and all(r["passed"] for r in entry["details"])
+    assert {r["kernel"] for r in entry["details"]} == {"ntk", "arccos1"}
 
 
 def test_check_failure_exits_1(monkeypatch):

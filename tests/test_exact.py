@@ -17,7 +17,7 @@ import pytest
 import sympy as sp
 
 import specbias
-from specbias import InputError, eigenvalues, harmonic_multiplicity, reference_eigenvalue
+from specbias import InputError, eigenvalues, harmonic_multiplicity
 from specbias.spectra import _exact as ex
 from specbias.spectra._closed_forms import ntk_bias_coefficients
 from specbias.spectra._exact import (
@@ -131,7 +131,7 @@ def test_vanishing_parity(d):
 
 
 # ---------------------------------------------------------------------------------
-# against the independent quadrature (about 20 evaluations, ~25 s)
+# against the independent quadrature (about 20 evaluations, ~25 s of CPU; ``refs``: conftest)
 REF_CASES = [
     ("relu", 2, 0, 20),
     ("relu", 4, 40, 20),
@@ -158,8 +158,8 @@ REF_CASES = [
 
 
 @pytest.mark.parametrize(("kern", "d", "k", "digits"), REF_CASES)
-def test_exact_vs_reference_quadrature(kern, d, k, digits):
-    ref = reference_eigenvalue(kern, d, k, digits=digits)
+def test_exact_vs_reference_quadrature(refs, kern, d, k, digits):
+    ref = refs.get(kern, d, k, digits)  # reference_eigenvalue, computed in the background
     assert ref != 0
     got = exact_eigenvalue_mp(kern, d, k, dps=digits + 10)
     assert rel_err(got, ref) < mpmath.mpf(10) ** (2 - digits), (got, ref)

@@ -1,4 +1,9 @@
-"""Paper checks: the registry, and that each check passes and can fail."""
+"""Paper checks: the registry, that each check passes, and that it can fail.
+
+The full runs (``slow``) are deselected by the README's ``pytest``; CI runs them once,
+with ``pytest -m slow``, each check computed once per session (``paper_check_result``).
+The logic that makes a check fail runs in the fast suite on cheap inputs.
+"""
 
 from __future__ import annotations
 
@@ -20,18 +25,29 @@ def test_registry():
         get_check("nope")
 
 
-def test_bietti_mairal_passes():
-    result = bm.CHECK.run()
-    assert isinstance(result, CheckResult) and result.name == "bietti_mairal_2019"
-    assert result.passed
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [c.name for c in all_checks()])
+def test_paper_check_passes(paper_check_result, name):
+    """Every registered check, run in full (once per session)."""
+    result = paper_check_result(name)
+    assert isinstance(result, CheckResult) and result.name == name
+    assert result.details and all("passed" in r for r in result.details)
+    assert result.passed, result.details
+    assert result.passed == all(r["passed"] for r in result.details)
+
+
+@pytest.mark.slow
+def test_bietti_mairal_rows(paper_check_result):
+    result = paper_check_result(bm.CHECK_NAME)
     kernels_dims = {(r["kernel"], r["d"]) for r in result.details}
     assert kernels_dims == {(k, d) for k in ("ntk", "arccos1") for d in bm.DIMENSIONS}
 
 
-def test_bietti_mairal_error_budget():
+@pytest.mark.slow
+def test_bietti_mairal_error_budget(paper_check_result):
     # the module's O(1/k) analysis: |c1| < d^2/2 gives shifts <= 0.01 (exponent) and
     # <= 0.005 (constant) on the chosen windows, well inside the stated tolerances
-    for row in bm.run().details:
+    for row in paper_check_result(bm.CHECK_NAME).details:
         assert abs(row["alpha fitted"] - row["alpha expected"]) <= 0.01 < bm.EXPONENT_TOL
         assert abs(row["C ratio"] - 1) <= 0.005 < bm.CONSTANT_TOL
 

@@ -38,11 +38,12 @@ def test_harmonic_multiplicities_batch_matches_single():
         assert batch == [specbias.harmonic_multiplicity(d, k) for k in range(41)]
 
 
-@pytest.mark.parametrize("k", [0, 6, 30])
-def test_abs_power_rf_against_quadrature(k):
-    kern = "abs-power-rf:a=1.5"
-    s = specbias.eigenvalues(kern, 4, 40)
-    ref = specbias.reference_eigenvalue(kern, 4, k, digits=16)
+@pytest.mark.parametrize(
+    ("kern", "d", "k", "digits"), [("abs-power-rf:a=1.5", 4, k, 16) for k in (0, 6, 30)]
+)
+def test_abs_power_rf_against_quadrature(refs, kern, d, k, digits):
+    s = specbias.eigenvalues(kern, d, 40)
+    ref = refs.get(kern, d, k, digits)  # reference_eigenvalue (tests/conftest.py)
     assert float(abs(mpmath.mpf(float(s.values[k])) / ref - 1)) < 1e-12
     assert np.all(s.sign[1::2] == 0)  # an even teacher
 

@@ -132,16 +132,8 @@ ALL_REFERENCE_CASES = (
 )
 
 
-@pytest.fixture(scope="module")
-def refs(request, reference_pool):
-    """The reference values of the selected tests, computed once in parallel (longest first)."""
-    cases = []
-    for item in request.session.items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if "refs" in getattr(item, "fixturenames", ()) and {"kern", "d", "k"} <= params.keys():
-            cases.append((params["kern"], params["d"], params["k"]))
-    reference_pool.fetch(cases)
-    return reference_pool
+# ``refs`` (tests/conftest.py): the reference values of the selected tests, computed in
+# background worker processes from the start of the session (longest first).
 
 
 def test_reference_case_count():
