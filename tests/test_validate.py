@@ -233,8 +233,8 @@ def test_ctrl_c_stops_workers_and_keeps_the_store(tmp_path):
     cmd = [sys.executable, "-m", "specbias.cli", "validate", "--d", "3", "--nu", "4",
            "--n", "32,64,128,256", "--seeds", "8", "--solver", "limit",
            "--store", str(db), "--jobs", "2"]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen(  # cwd: import the installed package, not the source tree
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     deadline = time.monotonic() + 120
@@ -249,7 +249,7 @@ def test_ctrl_c_stops_workers_and_keeps_the_store(tmp_path):
                 pass
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err[-500:]
     last = err.replace("\r", "\n").strip().splitlines()[-1]
     assert last.startswith("interrupted:") and "rerun the same command" in last
     children = subprocess.run(
