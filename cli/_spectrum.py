@@ -11,6 +11,11 @@ from specbias.spectra._spectrum import METHODS
 
 from ._output import TABLE_MAX_ROWS, check_output_path, show_spectrum, spectrum_output_seconds
 
+#: Most rows that --json/--csv write without --allow-large: 10^6 rows take a few
+#: seconds (about 1 s per 10^6 rows to format, plus the eigenvalues); 10^7 rows take
+#: close to a minute on a loaded machine, so they need the explicit override.
+FULL_OUTPUT_KMAX = 1_000_000
+
 
 def spectrum(
     kernel: Annotated[
@@ -59,6 +64,12 @@ def spectrum(
         from specbias.spectra._spectrum import check_kmax
 
         d_ok, k_ok = check_dimension(d), check_kmax(kmax)
+        if k_ok > FULL_OUTPUT_KMAX and not allow_large:
+            raise specbias.InputError(
+                f"--json/--csv write every row: kmax={k_ok} is over {FULL_OUTPUT_KMAX} "
+                "(about a minute and gigabytes of text); lower kmax, drop --json/--csv "
+                "for a summary table, or pass --allow-large"
+            )
         check_time(
             spectrum_output_seconds(d_ok, k_ok),
             f"writing {k_ok + 1} rows with exact multiplicities N(d={d_ok},k)",

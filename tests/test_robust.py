@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import sqlite3
@@ -225,3 +226,37 @@ def test_schema_version_message_says_what_is_wrong(tmp_path):
         conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
     with pytest.raises(specbias.InputError, match="schema version 7; this specbias reads only"):
         ResultStore(path, readonly=True)
+
+
+# --------------------------------------------------------------------------- campaign 2
+def test_full_output_rows_are_capped_fast():
+    """--json at kmax = 10^7 formatted 10^7 rows for about a minute: refused, override named."""
+    start = time.monotonic()
+    line = one_line_error("spectrum", "--kernel", "relu", "--d", "3", "--kmax", "1000001", "--json")
+    assert "--allow-large" in line and "1000000" in line
+    assert time.monotonic() - start < 2.0
+
+
+def test_spectrum_json_columns_match_rows():
+    """The column-wise JSON writer gives the same rows as the row-wise dict form."""
+    from cli._output import spectrum_dict, write_spectrum_json
+
+    spec = specbias.eigenvalues("relu", 4, 70_000)  # two chunks, zeros (log_abs null)
+    out = io.StringIO()
+    write_spectrum_json(spec, None, out)
+    assert json.loads(out.getvalue()) == spectrum_dict(spec, None)
+
+
+def test_smooth_target_at_huge_d_is_fast_and_agrees():
+    """The exact zeta-sum normalisation is O(d^2) big-int work: hours at d = 10^7."""
+    from specbias.theory import _targets
+
+    start = time.monotonic()
+    specbias.smooth_target(10**7, 2.0, "odd")
+    assert time.monotonic() - start < 2.0
+    for d in (100, _targets.EXACT_NORM_MAX_D):
+        for parity in ("all", "odd"):
+            gamma = 2 * 0.3 + d - 1
+            exact = _targets._log_smooth_norm.__wrapped__(d, gamma, parity)
+            approx = _targets._log_smooth_norm_float(d, gamma, parity)
+            assert approx == pytest.approx(exact, rel=1e-14, abs=1e-14)
