@@ -77,16 +77,42 @@ def spectrum(
             override="--allow-large",
         )
     spec = specbias.eigenvalues(kernel, d, kmax, method=method, rtol=rtol, allow_large=allow_large)
-    exact_values = _exact_values(spec, latex) if exact else None
+    exact_values = _exact_values(spec, latex, allow_large) if exact else None
     show_spectrum(spec, exact_values, as_json=json, csv_path=csv)
 
 
-def _exact_values(spec: specbias.Spectrum, latex: bool) -> tuple[str, list[str]]:
-    """(formula line, exact mu_k as text), the largest k first so the limit is hit at once."""
+def _exact_values(
+    spec: specbias.Spectrum, latex: bool, allow_large: bool = False
+) -> tuple[str, list[str]]:
+    """(formula line, exact mu_k as text), the largest k first so the limit is hit at once.
+
+    The estimated time of all values (:func:`~specbias.spectra._exact.exact_seconds`,
+    printing included) is checked first; rationals past CPython's 4300-digit
+    ``int`` -> ``str`` limit are printed in full.
+    """
+    import sys
+
+    import numpy as np
     import sympy as sp
 
-    from specbias.spectra._exact import eigenvalue_text, exact_eigenvalue
+    from specbias._budget import check_time
+    from specbias.spectra._exact import eigenvalue_text, exact_eigenvalue, exact_seconds
 
+    kmax = len(spec) - 1
+    check_time(
+        float(np.sum(exact_seconds(spec.kernel, spec.d, np.arange(kmax + 1), printing=True))),
+        f"exact mu_k of {spec.kernel} at d={spec.d} for k <= {kmax}",
+        allow_large=allow_large,
+        override="--allow-large",
+    )
     show = sp.latex if latex else sp.sstr
-    values = [exact_eigenvalue(spec.kernel, spec.d, k) for k in range(len(spec) - 1, -1, -1)]
-    return eigenvalue_text(spec.kernel, latex=latex), [show(v) for v in reversed(values)]
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        texts = [
+            show(exact_eigenvalue(spec.kernel, spec.d, k, allow_large=True))
+            for k in range(kmax, -1, -1)
+        ]
+    finally:
+        sys.set_int_max_str_digits(limit)
+    return eigenvalue_text(spec.kernel, latex=latex), texts[::-1]

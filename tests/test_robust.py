@@ -260,3 +260,31 @@ def test_smooth_target_at_huge_d_is_fast_and_agrees():
             exact = _targets._log_smooth_norm.__wrapped__(d, gamma, parity)
             approx = _targets._log_smooth_norm_float(d, gamma, parity)
             assert approx == pytest.approx(exact, rel=1e-14, abs=1e-14)
+
+
+def test_exact_and_reference_routes_refuse_fast():
+    """Exact rationals at d = 10^7 and the O(k^2) quadrature at k = 10^5 ran for hours."""
+    start = time.monotonic()
+    with pytest.raises(specbias.InputError, match="time budget"):
+        specbias.exact_eigenvalue("relu", 10**7, 5)
+    with pytest.raises(specbias.InputError, match="time budget"):
+        specbias.reference_eigenvalue("relu", 3, 10**5)
+    for bad in (float("nan"), -1, 2.5):
+        with pytest.raises(specbias.InputError, match="degree k"):
+            specbias.reference_eigenvalue("relu", 3, bad)
+    with pytest.raises(specbias.InputError, match="degree k"):
+        specbias.exact_eigenvalue("relu", 3, float("nan"))
+    line = one_line_error("spectrum", "--kernel", "laplace", "--d", "3", "--kmax=5000", "--exact")
+    assert "time budget" in line and "--allow-large" in line
+    assert time.monotonic() - start < 2.0
+    assert float(specbias.reference_eigenvalue("relu", 3, 0)) == 0.25
+
+
+def test_exact_values_past_the_int_str_limit():
+    """relu at d = 20000 has a 10^4-digit rational: sympy's str() hit CPython's limit."""
+    result = runner.invoke(
+        app, ["spectrum", "--kernel", "relu", "--d", "20000", "--kmax", "1", "--exact", "--json"]
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    rows = json.loads(result.stdout)["eigenvalues"]
+    assert len(rows[0]["exact"]) > 4300
