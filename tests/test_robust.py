@@ -288,3 +288,18 @@ def test_exact_values_past_the_int_str_limit():
     assert result.exit_code == 0, (result.output, result.exception)
     rows = json.loads(result.stdout)["eigenvalues"]
     assert len(rows[0]["exact"]) > 4300
+
+
+def test_learning_curve_refuses_unreachable_accuracy_fast():
+    """rtol = 0 and n past every harmonic dimension of degree <= kmax_max ran all the x4
+    truncation stages (20 s, K = 2^20) before the AccuracyError."""
+    target = specbias.smooth_target(3, 2.0, "even")
+    start = time.monotonic()
+    for rtol in (0.0, -1.0, math.nan):
+        with pytest.raises(specbias.InputError, match="rtol"):
+            specbias.learning_curve("ntk", target, [10.0], rtol=rtol)
+    with pytest.raises(specbias.AccuracyError, match="harmonic dimensions"):
+        specbias.learning_curve("ntk", target, [1e15])
+    assert time.monotonic() - start < 2.0
+    lc = specbias.learning_curve("ntk", target, [1e15], ridge=1e3)  # a ridge resolves it
+    assert np.isfinite(lc.gen_error).all()
