@@ -345,16 +345,15 @@ SIZE_OPTS = [
     ("spectrum laplace c", "spectrum --d 3 --kmax 5 --kernel laplace:c={}"),
 ]
 SIZES = []
+FLOAT_OPTS = ("predict nu", "curve ridge", "spectrum laplace c")  # any finite size is valid
+ZERO_OK = ("spectrum kmax", "spectrum kmax json", "curve ridge", "validate jobs")
 for lbl, tmpl in SIZE_OPTS:
     for v in BAD_INTS:
-        # 1e308 / 1.5 / 1e7+1 are valid for float options: "any"
-        SIZES.append(
-            (
-                f"size {lbl} {v}",
-                tmpl.format(v),
-                "any" if v in ("1.5", "1e308", "10000001") else "bad",
-            )
+        valid = v in ("1.5", "1e308", "10000001") or (v == "0" and lbl in ZERO_OK)
+        valid = valid or (
+            lbl in FLOAT_OPTS and v in ("100000000000000000000", "9223372036854775808")
         )
+        SIZES.append((f"size {lbl} {v}", tmpl.format(v), "any" if valid else "bad"))
 HUGE = [  # valid but oversized: must finish or be refused (quickly)
     (
         "huge spectrum exact d 1e6",

@@ -239,7 +239,7 @@ def test_full_output_rows_are_capped_fast():
 
 def test_spectrum_json_columns_match_rows():
     """The column-wise JSON writer gives the same rows as the row-wise dict form."""
-    from cli._output import spectrum_dict, write_spectrum_json
+    from specbias.cli._output import spectrum_dict, write_spectrum_json
 
     spec = specbias.eigenvalues("relu", 4, 70_000)  # two chunks, zeros (log_abs null)
     out = io.StringIO()
@@ -303,3 +303,18 @@ def test_learning_curve_refuses_unreachable_accuracy_fast():
     assert time.monotonic() - start < 2.0
     lc = specbias.learning_curve("ntk", target, [1e15], ridge=1e3)  # a ridge resolves it
     assert np.isfinite(lc.gen_error).all()
+
+
+def test_validate_dictionary_size_is_budgeted(monkeypatch):
+    """n_dict = 10^7 allocated a 2.5 GB simplex block after a minute (MemoryError under
+    an 8 GB rlimit) while the estimate counted n + d floats per atom; 10^6 takes ~1 min."""
+    from specbias.validation._experiment import memory_estimate
+
+    cfg = specbias.ValidationConfig(d=3, nu_t=2.0, n_values=(8, 16), seeds=2, n_dict=10**7)
+    simplex_block = 8 * 10**7 * (2 * 16 + 2)  # the array that failed, one worker
+    assert sum(memory_estimate(cfg, 1).values()) > 2 * simplex_block
+    monkeypatch.setenv(_budget.BUDGET_ENV, "1T")
+    start = time.monotonic()
+    with pytest.raises(specbias.InputError, match="time budget"):
+        specbias.run_validation(cfg, jobs=1)
+    assert time.monotonic() - start < 2.0
