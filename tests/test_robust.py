@@ -318,3 +318,14 @@ def test_validate_dictionary_size_is_budgeted(monkeypatch):
     with pytest.raises(specbias.InputError, match="time budget"):
         specbias.run_validation(cfg, jobs=1)
     assert time.monotonic() - start < 2.0
+
+
+def test_validate_empty_store_path_is_refused(tmp_path, monkeypatch):
+    """--store '' ran the sweep with no store at all (an empty string is falsy)."""
+    monkeypatch.chdir(tmp_path)
+    line = one_line_error(
+        "validate", "--d", "3", "--nu", "2", "--n", "8,16", "--seeds", "2",
+        "--solver", "limit", "--store", "",
+    )  # fmt: skip
+    assert "--store" in line
+    assert list(tmp_path.iterdir()) == []
