@@ -2,7 +2,7 @@
 
 Usage (slow: ~850 processes, 15-60 min on 2 loaded cores; not part of the test suite)::
 
-    python benchmarks/campaign.py .venv/bin/python OUT.json [LABEL-FILTER]
+    python benchmarks/campaign.py .venv/bin/python OUT.json ["LABEL-PART|LABEL-PART..."]
 
 Each input runs in its own session with a 60 s timeout and an 8 GB address-space
 rlimit, peak RSS measured by /usr/bin/time.  Inputs: the documented size limits and
@@ -443,6 +443,11 @@ STORES = {
 STORECASES = []
 for sl, name in STORES.items():
     path = os.path.join(TMP, name) if name else TMP
+    # writers get their own copy: a parallel reader must see the fixture unchanged
+    wpath = os.path.join(TMP, "w_" + name) if name else TMP
+    if name and os.path.exists(path):
+        shutil.copy(path, wpath)
+        shutil.copy(path, wpath + "2")
     bad = "any" if sl == "unreadable" and os.geteuid() == 0 else "bad"  # root reads it
     STORECASES += [
         (f"store runs {sl}", f"runs --store {path}", bad),
@@ -450,13 +455,13 @@ for sl, name in STORES.items():
         (f"store runs export {sl}", f"runs --store {path} --export {TMP}/e_{sl}.csv", bad),
         (
             f"store validate {sl}",
-            f"validate --d 3 --nu 2 --n 8,16 --seeds 2 --solver limit --store {path}",
-            "any" if sl == "missing" else bad,
+            f"validate --d 3 --nu 2 --n 8,16 --seeds 2 --solver limit --store {wpath}",
+            "any" if sl in ("missing", "empty") else bad,
         ),
         (
             f"api store {sl}",
-            f"specbias.ResultStore({path!r}).__enter__()",
-            "any" if sl == "missing" else bad,
+            f"specbias.ResultStore({(wpath + '2') if name else wpath!r}).__enter__()",
+            "any" if sl in ("missing", "empty") else bad,
         ),
     ]
 GOODSTORE = [
@@ -598,13 +603,13 @@ def run(case):
     import hashlib
 
     def snap():
+        """The store a reader gets (and its journal files): must not change."""
+        store = shlex.split(cmd)[shlex.split(cmd).index("--store") + 1]
+        files = [store + sfx for sfx in ("", "-journal", "-wal", "-shm")]
         return {
-            f: hashlib.sha256(open(os.path.join(TMP, f), "rb").read()).hexdigest()
-            for f in sorted(os.listdir(TMP))
-            if f.endswith(".db")
-            and os.access(os.path.join(TMP, f), os.R_OK)
-            and os.path.isfile(os.path.join(TMP, f))
-        } | {f: "x" for f in os.listdir(TMP) if f.endswith(("-journal", "-wal", "-shm"))}
+            f: hashlib.sha256(open(f, "rb").read()).hexdigest() if os.path.isfile(f) else None
+            for f in files
+        }
 
     before = snap() if label.startswith("store runs") else None
     t0 = time.monotonic()
@@ -686,7 +691,7 @@ cases = [
     + CHECKS
     + GOOD
     + API_GEN
-    if FILTER in c[0]
+    if any(f in c[0] for f in FILTER.split("|"))
 ]
 with ThreadPoolExecutor(2) as ex:
     results = list(ex.map(run, cases))
