@@ -272,6 +272,8 @@ def test_exact_and_reference_routes_refuse_fast():
     for bad in (float("nan"), -1, 2.5):
         with pytest.raises(specbias.InputError, match="degree k"):
             specbias.reference_eigenvalue("relu", 3, bad)
+    with pytest.raises(specbias.InputError, match="time budget"):  # was an OverflowError
+        specbias.reference_eigenvalue("relu", 3, 10**400)
     with pytest.raises(specbias.InputError, match="degree k"):
         specbias.exact_eigenvalue("relu", 3, float("nan"))
     line = one_line_error("spectrum", "--kernel", "laplace", "--d", "3", "--kmax=5000", "--exact")
