@@ -331,3 +331,17 @@ def test_validate_empty_store_path_is_refused(tmp_path, monkeypatch):
     )  # fmt: skip
     assert "--store" in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_runs_reader_leaves_no_sidecar_files(tmp_path):
+    """A read-only SQLite connection to a WAL store left empty -wal and -shm files."""
+    from specbias.validation._store import ResultStore
+
+    db = tmp_path / "runs.db"
+    with ResultStore(db) as store:
+        store.put({"a": 1}, {"x": 1.0})
+    (tmp_path / "trunc.db").write_bytes(db.read_bytes()[: db.stat().st_size // 2])
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert runner.invoke(app, ["runs", "--store", str(db)]).exit_code == 0
+    one_line_error("runs", "--store", str(tmp_path / "trunc.db"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
