@@ -11,6 +11,11 @@ from specbias.spectra._spectrum import METHODS
 
 from ._output import TABLE_MAX_ROWS, check_output_path, show_spectrum, spectrum_output_seconds
 
+#: Most rows that --json/--csv write without --allow-large: 10^6 rows take a few
+#: seconds (about 1 s per 10^6 rows to format, plus the eigenvalues); 10^7 rows take
+#: close to a minute on a loaded machine, so they need the explicit override.
+FULL_OUTPUT_KMAX = 1_000_000
+
 
 def spectrum(
     kernel: Annotated[
@@ -59,6 +64,12 @@ def spectrum(
         from specbias.spectra._spectrum import check_kmax
 
         d_ok, k_ok = check_dimension(d), check_kmax(kmax)
+        if k_ok > FULL_OUTPUT_KMAX and not allow_large:
+            raise specbias.InputError(
+                f"--json/--csv write every row: kmax={k_ok} is over {FULL_OUTPUT_KMAX} "
+                "(about a minute and gigabytes of text); lower kmax, drop --json/--csv "
+                "for a summary table, or pass --allow-large"
+            )
         check_time(
             spectrum_output_seconds(d_ok, k_ok),
             f"writing {k_ok + 1} rows with exact multiplicities N(d={d_ok},k)",
@@ -66,16 +77,42 @@ def spectrum(
             override="--allow-large",
         )
     spec = specbias.eigenvalues(kernel, d, kmax, method=method, rtol=rtol, allow_large=allow_large)
-    exact_values = _exact_values(spec, latex) if exact else None
+    exact_values = _exact_values(spec, latex, allow_large) if exact else None
     show_spectrum(spec, exact_values, as_json=json, csv_path=csv)
 
 
-def _exact_values(spec: specbias.Spectrum, latex: bool) -> tuple[str, list[str]]:
-    """(formula line, exact mu_k as text), the largest k first so the limit is hit at once."""
+def _exact_values(
+    spec: specbias.Spectrum, latex: bool, allow_large: bool = False
+) -> tuple[str, list[str]]:
+    """(formula line, exact mu_k as text), the largest k first so the limit is hit at once.
+
+    The estimated time of all values (:func:`~specbias.spectra._exact.exact_seconds`,
+    printing included) is checked first; rationals past CPython's 4300-digit
+    ``int`` -> ``str`` limit are printed in full.
+    """
+    import sys
+
+    import numpy as np
     import sympy as sp
 
-    from specbias.spectra._exact import eigenvalue_text, exact_eigenvalue
+    from specbias._budget import check_time
+    from specbias.spectra._exact import eigenvalue_text, exact_eigenvalue, exact_seconds
 
+    kmax = len(spec) - 1
+    check_time(
+        float(np.sum(exact_seconds(spec.kernel, spec.d, np.arange(kmax + 1), printing=True))),
+        f"exact mu_k of {spec.kernel} at d={spec.d} for k <= {kmax}",
+        allow_large=allow_large,
+        override="--allow-large",
+    )
     show = sp.latex if latex else sp.sstr
-    values = [exact_eigenvalue(spec.kernel, spec.d, k) for k in range(len(spec) - 1, -1, -1)]
-    return eigenvalue_text(spec.kernel, latex=latex), [show(v) for v in reversed(values)]
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        texts = [
+            show(exact_eigenvalue(spec.kernel, spec.d, k, allow_large=True))
+            for k in range(kmax, -1, -1)
+        ]
+    finally:
+        sys.set_int_max_str_digits(limit)
+    return eigenvalue_text(spec.kernel, latex=latex), texts[::-1]

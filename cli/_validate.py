@@ -149,7 +149,9 @@ def validate(
         raise specbias.InputError(
             "--device gpu: JAX sees no GPU (install a CUDA jaxlib, or use --device cpu)"
         )
-    db = ResultStore(store) if store else None
+    if store is not None and not store.strip():
+        raise specbias.InputError("--store: empty path (give a file name, or leave --store out)")
+    db = ResultStore(store) if store is not None else None
     try:
         with _Bar(enabled=not json) as bar, _interrupt_message(db, store):
             result = run_validation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import sqlite3
@@ -225,3 +226,122 @@ def test_schema_version_message_says_what_is_wrong(tmp_path):
         conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
     with pytest.raises(specbias.InputError, match="schema version 7; this specbias reads only"):
         ResultStore(path, readonly=True)
+
+
+# --------------------------------------------------------------------------- campaign 2
+def test_full_output_rows_are_capped_fast():
+    """--json at kmax = 10^7 formatted 10^7 rows for about a minute: refused, override named."""
+    start = time.monotonic()
+    line = one_line_error("spectrum", "--kernel", "relu", "--d", "3", "--kmax", "1000001", "--json")
+    assert "--allow-large" in line and "1000000" in line
+    assert time.monotonic() - start < 2.0
+
+
+def test_spectrum_json_columns_match_rows():
+    """The column-wise JSON writer gives the same rows as the row-wise dict form."""
+    from specbias.cli._output import spectrum_dict, write_spectrum_json
+
+    spec = specbias.eigenvalues("relu", 4, 70_000)  # two chunks, zeros (log_abs null)
+    out = io.StringIO()
+    write_spectrum_json(spec, None, out)
+    assert json.loads(out.getvalue()) == spectrum_dict(spec, None)
+
+
+def test_smooth_target_at_huge_d_is_fast_and_agrees():
+    """The exact zeta-sum normalisation is O(d^2) big-int work: hours at d = 10^7."""
+    from specbias.theory import _targets
+
+    start = time.monotonic()
+    specbias.smooth_target(10**7, 2.0, "odd")
+    assert time.monotonic() - start < 2.0
+    for d in (100, _targets.EXACT_NORM_MAX_D):
+        for parity in ("all", "odd"):
+            gamma = 2 * 0.3 + d - 1
+            exact = _targets._log_smooth_norm.__wrapped__(d, gamma, parity)
+            approx = _targets._log_smooth_norm_float(d, gamma, parity)
+            assert approx == pytest.approx(exact, rel=1e-14, abs=1e-14)
+
+
+def test_exact_and_reference_routes_refuse_fast():
+    """Exact rationals at d = 10^7 and the O(k^2) quadrature at k = 10^5 ran for hours."""
+    start = time.monotonic()
+    with pytest.raises(specbias.InputError, match="time budget"):
+        specbias.exact_eigenvalue("relu", 10**7, 5)
+    with pytest.raises(specbias.InputError, match="time budget"):
+        specbias.reference_eigenvalue("relu", 3, 10**5)
+    for bad in (float("nan"), -1, 2.5):
+        with pytest.raises(specbias.InputError, match="degree k"):
+            specbias.reference_eigenvalue("relu", 3, bad)
+    with pytest.raises(specbias.InputError, match="time budget"):  # was an OverflowError
+        specbias.reference_eigenvalue("relu", 3, 10**400)
+    with pytest.raises(specbias.InputError, match="degree k"):
+        specbias.exact_eigenvalue("relu", 3, float("nan"))
+    line = one_line_error("spectrum", "--kernel", "laplace", "--d", "3", "--kmax=5000", "--exact")
+    assert "time budget" in line and "--allow-large" in line
+    assert time.monotonic() - start < 2.0
+    assert float(specbias.reference_eigenvalue("relu", 3, 0)) == 0.25
+
+
+def test_exact_values_past_the_int_str_limit():
+    """relu at d = 20000 has a 10^4-digit rational: sympy's str() hit CPython's limit."""
+    result = runner.invoke(
+        app, ["spectrum", "--kernel", "relu", "--d", "20000", "--kmax", "1", "--exact", "--json"]
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    rows = json.loads(result.stdout)["eigenvalues"]
+    assert len(rows[0]["exact"]) > 4300
+
+
+def test_learning_curve_refuses_unreachable_accuracy_fast():
+    """rtol = 0 and n past every harmonic dimension of degree <= kmax_max ran all the x4
+    truncation stages (20 s, K = 2^20) before the AccuracyError."""
+    target = specbias.smooth_target(3, 2.0, "even")
+    start = time.monotonic()
+    for rtol in (0.0, -1.0, math.nan):
+        with pytest.raises(specbias.InputError, match="rtol"):
+            specbias.learning_curve("ntk", target, [10.0], rtol=rtol)
+    with pytest.raises(specbias.AccuracyError, match="harmonic dimensions"):
+        specbias.learning_curve("ntk", target, [1e15])
+    assert time.monotonic() - start < 2.0
+    lc = specbias.learning_curve("ntk", target, [1e15], ridge=1e3)  # a ridge resolves it
+    assert np.isfinite(lc.gen_error).all()
+
+
+def test_validate_dictionary_size_is_budgeted(monkeypatch):
+    """n_dict = 10^7 allocated a 2.5 GB simplex block after a minute (MemoryError under
+    an 8 GB rlimit) while the estimate counted n + d floats per atom; 10^6 takes ~1 min."""
+    from specbias.validation._experiment import memory_estimate
+
+    cfg = specbias.ValidationConfig(d=3, nu_t=2.0, n_values=(8, 16), seeds=2, n_dict=10**7)
+    simplex_block = 8 * 10**7 * (2 * 16 + 2)  # the array that failed, one worker
+    assert sum(memory_estimate(cfg, 1).values()) > 2 * simplex_block
+    monkeypatch.setenv(_budget.BUDGET_ENV, "1T")
+    start = time.monotonic()
+    with pytest.raises(specbias.InputError, match="time budget"):
+        specbias.run_validation(cfg, jobs=1)
+    assert time.monotonic() - start < 2.0
+
+
+def test_validate_empty_store_path_is_refused(tmp_path, monkeypatch):
+    """--store '' ran the sweep with no store at all (an empty string is falsy)."""
+    monkeypatch.chdir(tmp_path)
+    line = one_line_error(
+        "validate", "--d", "3", "--nu", "2", "--n", "8,16", "--seeds", "2",
+        "--solver", "limit", "--store", "",
+    )  # fmt: skip
+    assert "--store" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_runs_reader_leaves_no_sidecar_files(tmp_path):
+    """A read-only SQLite connection to a WAL store left empty -wal and -shm files."""
+    from specbias.validation._store import ResultStore
+
+    db = tmp_path / "runs.db"
+    with ResultStore(db) as store:
+        store.put({"a": 1}, {"x": 1.0})
+    (tmp_path / "trunc.db").write_bytes(db.read_bytes()[: db.stat().st_size // 2])
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert runner.invoke(app, ["runs", "--store", str(db)]).exit_code == 0
+    one_line_error("runs", "--store", str(tmp_path / "trunc.db"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

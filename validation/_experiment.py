@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from .._budget import check_memory
+from .._budget import check_memory, check_time
 from .._errors import InputError
 from ..theory import predict
 from ..theory._predict import check_nu
@@ -707,6 +707,11 @@ def run_validation(
     if jobs > 4 * available_cpus():
         raise InputError(f"jobs = {jobs} is above 4x the CPUs of this machine")
     check_memory(memory_estimate(cfg, jobs), "validate", allow_large=allow_large)
+    check_time(
+        dictionary_seconds(cfg, jobs),
+        f"validate feature limit with n_dict={cfg.n_dict}",
+        allow_large=allow_large,
+    )
     t0 = time.monotonic()
     units = cfg.units()
     total = len(units)
@@ -769,11 +774,27 @@ def run_validation(
     return ValidationResult(cfg, curves, computed, skipped, time.monotonic() - t0, runs)
 
 
+#: Seconds per atom and per (n + 4)^2 of one feature-limit unit with an explicit
+#: n_dict: 74 s for n = 8,16 x 2 seeds, n_dict = 10^6 on 2 loaded cores (~1.4e-7).
+_DICT_S_PER_ATOM_N2 = 2e-7
+
+
+def dictionary_seconds(cfg: ValidationConfig, jobs: int) -> float:
+    """Estimated seconds of the feature-limit units with an explicit ``n_dict`` (the
+    default pools are small); the rest of a sweep is not estimated."""
+    if not cfg.n_dict or "feature" not in cfg.regimes or "limit" not in cfg.solvers:
+        return 0.0
+    per_unit = [_DICT_S_PER_ATOM_N2 * cfg.n_dict * (n + 4) ** 2 for n in cfg.n_values]
+    return sum(per_unit) * cfg.seeds / max(1, min(jobs, len(cfg.n_values) * cfg.seeds))
+
+
 def memory_estimate(cfg: ValidationConfig, jobs: int) -> dict[str, int]:
     """Peak bytes by contribution (float64), for the budget check of run_validation.
 
     Limits (per worker): the NTK Gram n^2, test features n_test n, the teacher's joint
-    Gram (n + n_test)^2, the feature-limit pool (n_dict or 4096 atoms, n d each).
+    Gram (n + n_test)^2, the feature-limit pool (n_dict or 4096 atoms, 6 n + d + 4 each:
+    direction, features, simplex columns and their copy; measured 2.5 GB in one array
+    at n = 16, n_dict = 10^7).
     Training (this process): E members x (a few n^2 Gram/eigh buffers, pre-activation
     matrices n H and n_test H, parameters H (d + 2)), doubled for autodiff.
     """
@@ -784,7 +805,9 @@ def memory_estimate(cfg: ValidationConfig, jobs: int) -> dict[str, int]:
     out = {
         "teacher Gram ((n + n_test)^2)": 8 * workers * (n + cfg.n_test) ** 2,
         "kernel regression (n^2 + n_test n)": 8 * workers * (n * n + cfg.n_test * n),
-        "feature-limit pool (n_dict n)": 8 * workers * pool * (n + cfg.d),
+        # per atom: its direction (d), features on the data (n), the simplex's column
+        # block [A; -A; 1] (2 n + 2) and its Fortran-ordered copy (2 n + 2)
+        "feature-limit pool (n_dict (6 n + d + 4))": 8 * workers * pool * (6 * n + cfg.d + 4),
     }
     if "train" in cfg.solvers:
         per = 6 * n * n + 4 * (n + cfg.n_test) * cfg.width + 4 * cfg.width * (cfg.d + 2)

@@ -316,6 +316,11 @@ def _check_file(path: Path) -> bool:
 def _connect(path: Path, *, create: bool, readonly: bool = False) -> sqlite3.Connection:
     mode = "ro" if readonly else ("rwc" if create else "rw")
     uri = f"{path.resolve().as_uri()}?mode={mode}"
+    if readonly and not Path(f"{path}-wal").exists():
+        # no writer has a WAL open: read the file as immutable, so that SQLite creates no
+        # -wal/-shm files beside it (a read-only WAL connection leaves both behind); with
+        # a -wal present a writer may be active and the normal locking read is used
+        uri += "&immutable=1"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as err:

@@ -73,6 +73,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
+from .._budget import check_time
 from .._errors import AccuracyError, InputError
 from ._kernels import Kernel, T, kernel
 from ._multiplicity import check_dimension
@@ -98,7 +99,11 @@ _HALF = sp.Rational(1, 2)
 # ---------------------------------------------------------------------------------
 # input handling
 def _check_k(k) -> int:
-    if isinstance(k, bool) or int(k) != k:
+    try:
+        ok = not isinstance(k, bool) and int(k) == k
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
         raise InputError(f"degree k must be an integer >= 0, got {k!r}")
     k = int(k)
     if k < 0:
@@ -109,6 +114,36 @@ def _check_k(k) -> int:
             "use specbias.eigenvalues for large k"
         )
     return k
+
+
+#: Seconds of one exact value at d + k = 10^5: its Gamma-function rationals have O(d + k)
+#: digits and building them costs ~ (d + k)^2 (measured 1.1 s for relu, 1.3 s for
+#: gaussian at d = 10^5; the model is 4x pessimistic).
+_EXACT_S_AT_1E5 = 5.0
+#: Per value: sympy construction and printing (ntk-bias at k = 5000: 4 ms a row).
+_EXACT_S_PER_VALUE = 5e-3
+#: laplace values are summed when printed: ~7e-5 k^2 s (k = 300: 5 s), twice that here.
+_LAPLACE_PRINT_S_PER_K2 = 1.5e-4
+
+
+def exact_seconds(kern: Kernel | str, d: int, k, *, printing: bool = False):
+    """Estimated seconds to build exact mu_k (and to print it, with ``printing``).
+
+    Vectorized over ``k``; used to refuse oversized exact requests before any work
+    (:func:`specbias._budget.check_time`).
+
+    >>> bool(exact_seconds("relu", 10**7, 5) > 3600)
+    True
+    """
+    import numpy as np
+
+    kern = kernel(kern)
+    k = np.asarray(k, dtype=np.float64)
+    size = (float(d) + k) / 1e5
+    out = _EXACT_S_PER_VALUE + _EXACT_S_AT_1E5 * size * size
+    if printing and kern.family == "laplace":
+        out = out + _LAPLACE_PRINT_S_PER_K2 * k * k
+    return out
 
 
 def _rational(x) -> sp.Rational:
@@ -492,7 +527,9 @@ def eigenvalue_expr(kern: Kernel | str, form: str = "sum") -> sp.Expr:
     return _build(kernel(kern), D, K, _check_form(form))
 
 
-def exact_eigenvalue(kern: Kernel | str, d: int, k: int, form: str = "sum") -> sp.Expr:
+def exact_eigenvalue(
+    kern: Kernel | str, d: int, k: int, form: str = "sum", *, allow_large: bool = False
+) -> sp.Expr:
     """Exact mu_k of ``kern`` on S^{d-1} (d >= 2, 0 <= k <= 5000) as a sympy number.
 
     Closed forms give rationals times powers of pi, sqrt(2), Gamma(1/4), ...
@@ -504,7 +541,9 @@ def exact_eigenvalue(kern: Kernel | str, d: int, k: int, form: str = "sum") -> s
     detection slows down like k^2 and beyond k ~ 150 takes seconds, and printing
     a laplace value evaluates it); ``form="hyper"`` the same value as
     :class:`sympy.hyper` functions (fast ``.evalf`` at any k).
-    :func:`exact_eigenvalue_mp` is the fast certified numeric route.
+    :func:`exact_eigenvalue_mp` is the fast certified numeric route.  Values at large
+    d (O(d) digits, ~(d/10^5)^2 s each) are checked against the time budget first
+    (``allow_large=True`` skips it; :mod:`specbias._budget`).
 
     Exact rationals are not rounded: at large k they can exceed CPython's
     4300-digit ``int`` -> ``str`` limit (printing then raises ValueError; evalf works).
@@ -518,6 +557,11 @@ def exact_eigenvalue(kern: Kernel | str, d: int, k: int, form: str = "sum") -> s
     d = check_dimension(d)
     k = _check_k(k)
     form = _check_form(form)
+    check_time(
+        float(exact_seconds(kern, d, k)),
+        f"exact mu_k of {kern.spec} at d={d}, k={k}",
+        allow_large=allow_large,
+    )
     f = kern.family
     a = _power_of(kern)
     if f in ("relu", "step", "relu-power"):

@@ -359,6 +359,11 @@ N_MAX = 1e15
 N_COUNT_MAX = 100_000
 
 
+def _dims_up_to(d: int, kmax: int) -> float:
+    """sum_{k <= kmax} N(d,k) = N(d+1, kmax) (float, may be inf)."""
+    return float(np.exp(log_harmonic_multiplicity(d + 1, kmax)))
+
+
 def _check_n(n) -> np.ndarray:
     try:
         arr = np.atleast_1d(np.asarray(n, dtype=np.float64))
@@ -463,8 +468,22 @@ def learning_curve(
     n = _check_n(n)
     ridge = _check_nonneg(ridge, "ridge")
     noise = _check_nonneg(noise, "noise")
-    rtol = float(rtol)
+    try:
+        rtol = float(rtol)
+    except (TypeError, ValueError, OverflowError):
+        rtol = math.nan
+    if not (math.isfinite(rtol) and rtol > 0):
+        raise InputError(f"rtol must be a finite number > 0, got {shown(rtol)}")
     n_all = np.concatenate([n, n * math.exp(-_H), n * math.exp(_H)])
+    if kmax is None and ridge == 0 and _dims_up_to(d, kmax_max) < float(n_all.max()):
+        # ridgeless: sum_k N L_k = n with L_k < 1 needs degrees past kmax_max, where the
+        # truncation treats mu_k << kappa; the x4 stages would only find that after minutes
+        raise AccuracyError(
+            f"learning curve at d={d}: n = {float(n.max()):g} is more than the "
+            f"{_dims_up_to(d, kmax_max):.3g} harmonic dimensions of degree <= "
+            f"{kmax_max}, so the truncation cannot be certified; use smaller n, a ridge, "
+            "or a larger kmax_max"
+        )
     phi1 = float(kern.phi(np.array([1.0]))[0])
     big_k = int(kmax) if kmax is not None else KMAX_START
     while True:
