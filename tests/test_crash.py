@@ -51,10 +51,14 @@ def test_sigkill_leaves_a_sound_store_and_rerun_finishes_the_rest(tmp_path):
     cmd = [sys.executable, "-m", "specbias.cli", "validate", "--d", "3", "--nu", "4",
            "--n", "32,64,128", "--seeds", "4", "--solver", "limit",
            "--store", str(db), "--jobs", "2", "--json"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # cwd: import the installed package, not the source tree (CI installs non-editable)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path, text=True
+    )
     deadline = time.monotonic() + 60
     while _rows(db) == 0 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert _rows(db) > 0, f"validate stored nothing (exit {proc.poll()})"
     time.sleep(random.uniform(0.0, 0.5))  # a random moment after the first stored row
     workers = _children(proc.pid)
     proc.kill()
@@ -73,7 +77,9 @@ def test_sigkill_leaves_a_sound_store_and_rerun_finishes_the_rest(tmp_path):
     for _, config, observables in rows:  # no partial row: every field whole JSON
         assert json.loads(config) and json.loads(observables)
 
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=120, check=True, cwd=tmp_path
+    ).stdout
     res = json.loads(out)
     assert res["units_skipped"] == len(rows)
     assert res["units_computed"] + res["units_skipped"] == _rows(db)
