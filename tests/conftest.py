@@ -179,3 +179,17 @@ def paper_check_result():
         return cache[name]
 
     return result
+
+
+@pytest.fixture(scope="module")
+def jax_float64():
+    """float64 JAX for one test module (restored after; the library never flips it).
+
+    Use with ``pytestmark = pytest.mark.usefixtures("jax_float64")``.
+    """
+    import jax
+
+    before = bool(jax.config.jax_enable_x64)
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", before)

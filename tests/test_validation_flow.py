@@ -20,13 +20,7 @@ from specbias.validation._network import NetConfig, apply, empirical_ntk, init_p
 from specbias.validation._sphere import sample_sphere_np
 from specbias.validation._train import observables, train
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _float64():
-    before = bool(jax.config.jax_enable_x64)
-    jax.config.update("jax_enable_x64", True)
-    yield
-    jax.config.update("jax_enable_x64", before)
+pytestmark = pytest.mark.usefixtures("jax_float64")
 
 
 def _data(n, d=3, m=200, seed=0):

@@ -32,14 +32,7 @@ from specbias.validation._train import (
     train_reference,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _float64():
-    """float64 for this module's tests only (restored after; the library never flips it)."""
-    before = bool(jax.config.jax_enable_x64)
-    jax.config.update("jax_enable_x64", True)
-    yield
-    jax.config.update("jax_enable_x64", before)
+pytestmark = pytest.mark.usefixtures("jax_float64")
 
 
 D = 3

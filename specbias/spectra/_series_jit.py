@@ -19,22 +19,14 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ._gamma import _STIRLING as _STIRLING_COEFFS
+from ._gamma import _STIRLING_MIN
+
 LOG_PI = math.log(math.pi)
 LOG2 = math.log(2.0)
 _EPS = float(np.finfo(float).eps)
-_STIRLING = np.array(
-    [
-        1.0 / 12.0,
-        -1.0 / 360.0,
-        1.0 / 1260.0,
-        -1.0 / 1680.0,
-        1.0 / 1188.0,
-        -691.0 / 360360.0,
-        1.0 / 156.0,
-        -3617.0 / 122400.0,
-    ]
-)
-_STIRLING_MIN = 12.0
+# One set of Stirling coefficients and threshold, shared with the numpy route.
+_STIRLING = np.array(_STIRLING_COEFFS)
 
 
 @njit(cache=True, inline="always")
