@@ -75,7 +75,17 @@ def validate(
     ] = None,
     conv_rtol: Annotated[
         float | None,
-        typer.Option(help="Lazy training stops when halving the loss moves the test error less."),
+        typer.Option(
+            help="Trained nets stop when halving their tolerance moves the test error less "
+            "(relative, default 0.02)."
+        ),
+    ] = None,
+    protocol: Annotated[
+        str | None,
+        typer.Option(
+            help="Feature-regime training: l1 (the paper's L1 path-norm protocol, "
+            "lambda -> 0+, default) or mean-field (xi = 0, plain gradient descent)."
+        ),
     ] = None,
     preset: Annotated[
         str | None,
@@ -138,6 +148,7 @@ def validate(
         ensemble=ensemble,
         width2=width2,
         conv_rtol=conv_rtol,
+        feature_protocol=protocol,
     )
     if preset is not None:
         cfg = ValidationConfig.preset(preset, **fields)

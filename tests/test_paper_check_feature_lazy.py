@@ -35,9 +35,25 @@ def test_rows_fail_on_overlap_and_on_a_wrong_exponent():
     assert not pcvw.curve_row(f, "smooth", wrong)["passed"]
 
 
+def test_limit_and_movement_rows_can_fail():
+    n = (32, 64)
+    assert pcvw.limit_row("smooth", "feature", n, [1.1, 0.8])["passed"]
+    assert not pcvw.limit_row("smooth", "feature", n, [1.1, 0.7])["passed"]
+    assert pcvw.movement_row([0.01, 0.049])["passed"]
+    assert not pcvw.movement_row([0.01, 0.06])["passed"]
+
+
+def test_eigenlearning_slope_of_the_lazy_limit():
+    """Between the rough (1) and smooth (near the NTK's 3) predictions, and rising
+    with nu_t towards min(nu_t, 3) * 2 / (d - 1)."""
+    smooth = pcvw.eigenlearning_slope(3, 4.0, (32, 256))
+    rough = pcvw.eigenlearning_slope(3, 1.0, (32, 256))
+    assert 2.7 < smooth < 3.0 and 0.9 < rough < 1.2
+
+
 @pytest.mark.slow
 def test_feature_lazy_check_rows(paper_check_result):
-    """The full check: ~5 minutes on two CPU cores (worker processes); CI runs it once."""
+    """The full check: ~10 minutes on two CPU cores; CI runs it once."""
     result = paper_check_result(pcvw.CHECK_NAME)
     rows = {(r["target"], r["regime"]): r for r in result.details}
     assert result.passed, result.details
@@ -45,6 +61,9 @@ def test_feature_lazy_check_rows(paper_check_result):
         ("smooth", "feature"),
         ("smooth", "lazy"),
         ("smooth", "lazy - feature"),
+        ("smooth", "feature trained / limit"),
+        ("smooth", "lazy trained / limit"),
+        ("smooth", "lazy |theta - theta0| / |theta0|"),
         ("rough", "feature"),
         ("rough", "lazy"),
     }

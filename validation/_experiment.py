@@ -44,6 +44,7 @@ from ..theory._predict import check_nu
 from ._checks import check_int
 from ._fit import PowerLawFit, beta_in_ci, fit_power_law
 from ._limits import kernel_regression, min_variation_norm_interpolation
+from ._sliding import l1_ensemble
 from ._sphere import sample_sphere_np
 from ._store import ResultStore
 from ._targets_sample import sample_target, target_variance
@@ -73,9 +74,12 @@ SIZE_CAPS = {
 LABELS = "unit-variance"
 # How each regime is trained (see _run_train).
 PROTOCOL = {
-    "feature": "mean-field-gd/1",  # xi = 0, adaptive full-batch GD to rel_tol
+    # feature regime, chosen by ValidationConfig.feature_protocol
+    "l1": "l1-sliding/1",  # the paper's L1 path-norm protocol, lambda -> 0+ (_sliding)
+    "mean-field": "mean-field-gd/1",  # xi = 0, adaptive full-batch GD to rel_tol
     "lazy": "alpha-trick-etd1/1",  # xi = 1, alpha = lazy_alpha, ETD1/Gauss-Newton
 }
+FEATURE_PROTOCOLS = ("l1", "mean-field")
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, description): called before each unit and once at the end."""
@@ -119,8 +123,20 @@ class ValidationConfig:
             0: none): each lazy unit also trains at ``width2`` and solves NTK
             regression on the same draw, so the finite-width excess is measured at
             two widths and fitted as c/H.
-        conv_rtol: lazy training stops when a halving of the train loss below
-            ``rel_tol * L(0)`` moves the test error by less than this (relative).
+        conv_rtol: trained units stop when halving their tolerance moves the test
+            error by less than this (relative): for lazy nets the train loss below
+            ``rel_tol * L(0)``, for the L1 feature protocol the l1 decrease per round.
+        feature_protocol: how feature-regime nets are trained (see PROTOCOL):
+            ``"l1"`` (default; the paper's GRF protocol: mean-field net, theta on the
+            unit sphere, w = 0 at start, L1 path-norm penalty lambda -> 0+, trained to
+            its endpoint by particle sliding, :func:`._sliding.train_l1_sliding`;
+            numpy, runs in the worker pool) or ``"mean-field"`` (xi = 0 from O(1)
+            initialization, no penalty, adaptive gradient descent to ``rel_tol``).
+        feature_width, feature_ensemble: width and initializations per draw of the
+            trained feature nets (None: ``width``, ``ensemble``).  The lazy nets need
+            many more (their excess over the NTK limit is an H^-1/2 initialization
+            fluctuation, removed by averaging E H ~ 6e4 neurons at d = 3, n = 256);
+            the L1 nets do not fluctuate that way (n_A <= n active neurons).
 
     Labels: trained nets see ``y / sqrt(K_T(1))`` (unit variance); their test MSE is
     scaled back, so ``test_error`` (MSE / K_T(1)) means the same for every solver.
@@ -145,6 +161,9 @@ class ValidationConfig:
     ensemble: int = 1
     width2: int | None = None
     conv_rtol: float = 0.02
+    feature_protocol: str = "l1"
+    feature_width: int | None = None
+    feature_ensemble: int | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -230,6 +249,27 @@ class ValidationConfig:
         if not (isinstance(self.conv_rtol, (int, float)) and 0 < self.conv_rtol < 1):
             raise InputError(f"conv_rtol must be in (0, 1), got {self.conv_rtol!r}")
         set_(self, "conv_rtol", float(self.conv_rtol))
+        fw = self.width if self.feature_width is None else self.feature_width
+        set_(self, "feature_width", _int("feature_width", fw, 1))
+        fe = self.ensemble if self.feature_ensemble is None else self.feature_ensemble
+        set_(self, "feature_ensemble", _int("feature_ensemble", fe, 1))
+        if self.feature_width > SIZE_CAPS["width"]:
+            raise InputError(f"feature_width = {self.feature_width} is above the hard limit")
+        if self.feature_protocol not in FEATURE_PROTOCOLS:
+            raise InputError(
+                f"unknown feature protocol {self.feature_protocol!r}; choose from "
+                f"{', '.join(FEATURE_PROTOCOLS)}"
+            )
+        if (
+            self.feature_protocol == "l1"
+            and "feature" in self.regimes
+            and "train" in self.solvers
+            and self.feature_width < max(self.n_values)
+        ):
+            raise InputError(
+                f"the L1 feature protocol needs feature_width >= the largest n = "
+                f"{max(self.n_values)} to interpolate, got {self.feature_width}"
+            )
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -272,18 +312,30 @@ class ValidationConfig:
         elif solver == "limit":
             cfg["kernel"] = "ntk"
         else:
+            feature = regime == "feature"
             cfg.update(
-                width=self.width,
-                xi=0.0 if regime == "feature" else 1.0,
+                width=self.feature_width if feature else self.width,
+                xi=0.0 if feature else 1.0,
                 rel_tol=self.rel_tol,
                 max_steps=self.max_steps,
                 labels=LABELS,
-                ensemble=self.ensemble,
-                protocol=PROTOCOL[regime],
+                ensemble=self.feature_ensemble if feature else self.ensemble,
+                protocol=self.protocol(regime),
             )
+            if regime == "feature" and self.feature_protocol == "l1":
+                cfg.update(conv_rtol=self.conv_rtol)
             if regime == "lazy":
                 cfg.update(alpha=self.lazy_alpha, width2=self.width2, conv_rtol=self.conv_rtol)
         return cfg
+
+    def protocol(self, regime: str) -> str:
+        """The training protocol (with its version) of trained ``regime`` units."""
+        return PROTOCOL["lazy" if regime == "lazy" else self.feature_protocol]
+
+    def numpy_unit(self, unit) -> bool:
+        """Units computed without JAX (limits, L1 feature nets): they run in workers."""
+        regime, solver = unit[0], unit[1]
+        return solver == "limit" or (regime == "feature" and self.feature_protocol == "l1")
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -339,9 +391,11 @@ PRESETS: dict[str, dict] = {
         regimes=REGIMES,
         n_values=(32, 64, 128, 256),
         seeds=8,
-        width=1024,
-        width2=256,
-        ensemble=4,
+        width=4096,
+        width2=1024,
+        ensemble=16,
+        feature_width=1024,
+        feature_ensemble=4,
         solver="both",
         n_test=256,
     ),
@@ -463,11 +517,30 @@ class ValidationResult:
             }
         return out
 
+    def trained_over_limit(self) -> dict[str, dict]:
+        """Per regime: mean trained error / mean limit error at each n (same draws),
+        for the single nets and the ensemble-averaged predictor."""
+        out = {}
+        for regime in self.config.regimes:
+            try:
+                lim = self.curve(regime, "limit").mean
+                row = {"n": list(self.config.n_values)}
+                for solver, name in (("train", "single"), ("train-ensemble", "ensemble")):
+                    try:
+                        row[name] = [_num(v) for v in self.curve(regime, solver).mean / lim]
+                    except KeyError:
+                        continue
+            except KeyError:
+                continue
+            out[regime] = row
+        return out
+
     def to_dict(self) -> dict:
         return {
             "config": self.config.to_dict(),
             "curves": [c.to_dict() for c in self.curves],
             "gaps": self.gaps(),
+            "trained_over_limit": self.trained_over_limit(),
             "units_computed": self.computed,
             "units_skipped": self.skipped,
             "seconds": round(self.seconds, 3),
@@ -533,8 +606,8 @@ def _run_train(cfg, regime, n, seed_index, data) -> dict:
     x_train, x_test, s = data
     scale = math.sqrt(target_variance(cfg.teacher))
     y_train, y_test = s.y_train / scale, s.y_test / scale
-    key = _init_key(cfg, n, seed_index)
     if regime == "lazy":
+        key = _init_key(cfg, n, seed_index)
         obs = _train_lazy(cfg, cfg.width, x_train, y_train, x_test, y_test, key)
         if cfg.width2:
             small = _train_lazy(cfg, cfg.width2, x_train, y_train, x_test, y_test, key)
@@ -542,7 +615,22 @@ def _run_train(cfg, regime, n, seed_index, data) -> dict:
             obs["test_mse_ensemble_width2"] = small["test_mse_ensemble"]
         limit = kernel_regression(x_train, y_train, x_test, "ntk").prediction
         obs["limit_test_mse"] = float(np.mean((limit - y_test) ** 2))
+    elif cfg.feature_protocol == "l1":
+        rngs = [
+            np.random.default_rng([cfg.seed, n, seed_index, 7, e])
+            for e in range(cfg.feature_ensemble)
+        ]
+        obs = l1_ensemble(
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            width=cfg.feature_width,
+            rngs=rngs,
+            conv_rtol=cfg.conv_rtol,
+        )
     else:
+        key = _init_key(cfg, n, seed_index)
         obs = _train_feature(cfg, x_train, y_train, x_test, y_test, key)
     for k in [k for k in obs if "test_mse" in k or k == "train_mse"]:
         v = obs[k]
@@ -557,17 +645,17 @@ def _init_key(cfg, n, seed_index):
     return jax.random.key(zlib.crc32(f"{cfg.seed}/{n}/{seed_index}/init".encode()))
 
 
-def _members(cfg, net, key):
+def _members(net, key, count: int):
     import jax
     import jax.numpy as jnp
 
     from ._network import init_params
 
-    keys = jax.random.split(key, cfg.ensemble)
+    keys = jax.random.split(key, count)
     return jax.vmap(lambda k: init_params(net, key=k, dtype=jnp.float64))(keys)
 
 
-def _summarize(cfg, net, params, params0, x_train, y_train, x_test, y_test, stops, extra):
+def _summarize(net, params, params0, x_train, y_train, x_test, y_test, stops, extra):
     """Mean single-net observables, ensemble-averaged predictor, stop reasons."""
     import jax
     import jax.numpy as jnp
@@ -578,7 +666,7 @@ def _summarize(cfg, net, params, params0, x_train, y_train, x_test, y_test, stop
     xt, xs = jnp.asarray(x_train), jnp.asarray(x_test)
     per = []
     preds = []
-    for e in range(cfg.ensemble):
+    for e in range(params.w.shape[0]):
         p = jax.tree.map(lambda a, e=e: a[e], params)
         p0 = jax.tree.map(lambda a, e=e: a[e], params0)
         per.append(observables(p, p0, xt, y_train, xs, y_test, net))
@@ -600,7 +688,7 @@ def _train_lazy(cfg, width, x_train, y_train, x_test, y_test, key) -> dict:
     from ._network import NetConfig
 
     net = NetConfig(width, cfg.d, xi=1.0, alpha=cfg.lazy_alpha)
-    params0 = _members(cfg, net, key)
+    params0 = _members(net, key, cfg.ensemble)
     res = train_flow(
         params0,
         jnp.asarray(x_train),
@@ -621,7 +709,7 @@ def _train_lazy(cfg, width, x_train, y_train, x_test, y_test, key) -> dict:
         "dtype": res.dtype,
         "method": "etd1",
     }
-    return _summarize(cfg, net, res.params, params0, x_train, y_train, x_test, y_test, stops, extra)
+    return _summarize(net, res.params, params0, x_train, y_train, x_test, y_test, stops, extra)
 
 
 def _train_feature(cfg, x_train, y_train, x_test, y_test, key) -> dict:
@@ -630,8 +718,8 @@ def _train_feature(cfg, x_train, y_train, x_test, y_test, key) -> dict:
     from ._network import NetConfig
     from ._train import train_ensemble
 
-    net = NetConfig(cfg.width, cfg.d, xi=0.0)
-    params0 = _members(cfg, net, key)
+    net = NetConfig(cfg.feature_width, cfg.d, xi=0.0)
+    params0 = _members(net, key, cfg.feature_ensemble)
     res = train_ensemble(
         params0,
         jnp.asarray(x_train),
@@ -647,7 +735,7 @@ def _train_feature(cfg, x_train, y_train, x_test, y_test, key) -> dict:
         "dtype": res.dtype,
         "method": "adaptive-gd",
     }
-    return _summarize(cfg, net, res.params, params0, x_train, y_train, x_test, y_test, stops, extra)
+    return _summarize(net, res.params, params0, x_train, y_train, x_test, y_test, stops, extra)
 
 
 def _device_context(device: str):
@@ -731,7 +819,7 @@ def run_validation(
         done += 1
 
     todo = [u for u in units if u not in observed]
-    limits = [u for u in todo if u[1] == "limit"]
+    limits = [u for u in todo if cfg.numpy_unit(u)]
     if progress is not None:
         progress(done, total, "infinite-width limits" if limits else "training")
     groups = len({(u[2], u[3]) for u in limits})
@@ -749,7 +837,7 @@ def run_validation(
                 if progress is not None:
                     progress(done, total, _describe(unit))
                 finish(unit, _compute_unit(cfg, unit, data(unit)))
-    training = [u for u in todo if u[1] == "train"]
+    training = [u for u in todo if not cfg.numpy_unit(u)]
     if training:
         _run_training(cfg, training, finish, progress, total, lambda: done)
     if progress is not None:
@@ -761,7 +849,7 @@ def run_validation(
         obs = observed[unit]
         regime, solver, n, _ = unit
         errors.setdefault((regime, solver, n), []).append(float(obs["test_error"]))
-        if solver == "train" and cfg.ensemble > 1:
+        if solver == "train" and max(cfg.ensemble, cfg.feature_ensemble) > 1:
             key = (regime, "train-ensemble", n)
             errors.setdefault(key, []).append(float(obs["test_error_ensemble"]))
         if solver == "train" and "test_error_width2" in obs:
@@ -799,7 +887,7 @@ def memory_estimate(cfg: ValidationConfig, jobs: int) -> dict[str, int]:
     matrices n H and n_test H, parameters H (d + 2)), doubled for autodiff.
     """
     n = max(cfg.n_values)
-    e = cfg.ensemble
+    e = max(cfg.ensemble, cfg.feature_ensemble)
     pool = cfg.n_dict or 4096
     workers = max(1, jobs)
     out = {
@@ -810,7 +898,8 @@ def memory_estimate(cfg: ValidationConfig, jobs: int) -> dict[str, int]:
         "feature-limit pool (n_dict (6 n + d + 4))": 8 * workers * pool * (6 * n + cfg.d + 4),
     }
     if "train" in cfg.solvers:
-        per = 6 * n * n + 4 * (n + cfg.n_test) * cfg.width + 4 * cfg.width * (cfg.d + 2)
+        h = max(cfg.width, cfg.feature_width)
+        per = 6 * n * n + 4 * (n + cfg.n_test) * h + 4 * h * (cfg.d + 2)
         out["trained nets (E (6 n^2 + 4 (n + n_test) H))"] = 8 * 2 * e * per
     return out
 
@@ -857,16 +946,17 @@ def _compute_unit(cfg: ValidationConfig, unit, data) -> dict:
         obs[new] = [u / var for u in v] if isinstance(v, list) else v / var
     obs["target_jitter"] = data[2].jitter
     obs["seconds"] = time.monotonic() - t
-    obs["device"] = cfg.device if solver == "train" else "cpu"
+    obs["device"] = "cpu" if cfg.numpy_unit(unit) else cfg.device
     return obs
 
 
-def _limit_worker(cfg: ValidationConfig, n: int, k: int, regimes) -> list[dict]:
+def _limit_worker(cfg: ValidationConfig, n: int, k: int, kinds) -> list[dict]:
+    """The numpy units ``(regime, solver)`` in ``kinds`` of one (n, seed index) draw."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1, user_api="blas"):
         data = _data(cfg, n, k)
-        return [_compute_unit(cfg, (r, "limit", n, k), data) for r in regimes]
+        return [_compute_unit(cfg, (r, s, n, k), data) for r, s in kinds]
 
 
 def _run_limits_parallel(cfg, units, jobs, finish, progress, total, done) -> None:
@@ -878,9 +968,9 @@ def _run_limits_parallel(cfg, units, jobs, finish, progress, total, done) -> Non
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    groups: dict[tuple[int, int], list[str]] = {}
-    for regime, _, n, k in units:
-        groups.setdefault((n, k), []).append(regime)
+    groups: dict[tuple[int, int], list[tuple[str, str]]] = {}
+    for regime, solver, n, k in units:
+        groups.setdefault((n, k), []).append((regime, solver))
     # largest n first: the slowest tasks start early, the pool drains evenly
     order = sorted(groups, key=lambda nk: (-nk[0], nk[1]))
     ctx = multiprocessing.get_context(_start_method())
@@ -891,8 +981,8 @@ def _run_limits_parallel(cfg, units, jobs, finish, progress, total, done) -> Non
         try:
             for fut in as_completed(futures):
                 n, k = futures[fut]
-                for regime, obs in zip(groups[(n, k)], fut.result(), strict=True):
-                    finish((regime, "limit", n, k), obs)
+                for (regime, solver), obs in zip(groups[(n, k)], fut.result(), strict=True):
+                    finish((regime, solver, n, k), obs)
                 if progress is not None:
                     progress(done(), total, f"limits n={n} seed {k}")
         except BaseException:
@@ -951,12 +1041,15 @@ def _jax_started() -> bool:
 def _run_training(cfg, units, finish, progress, total, done) -> None:
     """Trained-net units, in this process, with float64 JAX and the chosen device."""
     import jax
+    from threadpoolctl import threadpool_limits
 
     x64_before = bool(jax.config.jax_enable_x64)
     jax.config.update("jax_enable_x64", True)
     try:
         data = _DataCache(cfg)
-        with _device_context(cfg.device):
+        # one BLAS thread: JAX's CPU eigh / Cholesky call LAPACK, whose threads on these
+        # small (n x n) matrices only contend (measured 100x slower on 2 loaded cores)
+        with _device_context(cfg.device), threadpool_limits(1, user_api="blas"):
             for unit in units:
                 if progress is not None:
                     progress(done(), total, _describe(unit))
@@ -1000,7 +1093,7 @@ def _fit_curves(cfg: ValidationConfig, errors, finite=None) -> list[CurveResult]
     finite = finite or {}
     out = []
     solvers = list(cfg.solvers)
-    if "train" in solvers and cfg.ensemble > 1:
+    if "train" in solvers and max(cfg.ensemble, cfg.feature_ensemble) > 1:
         solvers.append("train-ensemble")
     for solver in solvers:
         for regime in cfg.regimes:
