@@ -101,7 +101,8 @@ def _api(out: Path) -> None:
         lines.append("phi " + repr(k.phi(t).tolist()))
         lines.append("phi_theta " + repr(k.phi_theta(np.linspace(0, np.pi, 9)).tolist()))
         with mpmath.workdps(30):
-            lines.append("phi_mp " + repr([str(k.phi(mpmath.mpf(x) / 7, mp=True)) for x in (-7, -3, 0, 2, 7)]))
+            at = [str(k.phi(mpmath.mpf(x) / 7, mp=True)) for x in (-7, -3, 0, 2, 7)]
+            lines.append("phi_mp " + repr(at))
         lines.append("sympy " + str(k.sympy_expr()))
         for form in ("sum", "hyper"):
             lines.append(f"text {form} " + specbias.eigenvalue_text(spec, form=form))
@@ -144,7 +145,8 @@ def main(outdir: str, parts: str = "cli,api") -> None:
         for d in DIMS:
             base = f"{spec}_d{d}"
             _cli(runner, app, out, f"spectrum_{base}", _spectrum(spec, d, 64, "--json"))
-            _cli(runner, app, out, f"decay_{base}", ("decay", "--kernel", spec, "--d", str(d), "--json"))
+            args = ("decay", "--kernel", spec, "--d", str(d), "--json")
+            _cli(runner, app, out, f"decay_{base}", args)
         for d in (2, 3):
             args = _spectrum(spec, d, 6, "--exact", "--json")
             _cli(runner, app, out, f"exact_{spec}_d{d}", args)
