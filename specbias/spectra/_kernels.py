@@ -27,8 +27,8 @@ arXiv 1806.07572 for the NTK).  Nothing here depends on d.  Each family is one m
 :mod:`specbias.spectra.families` (formulas, references); this module parses names into
 a :class:`Kernel` and evaluates phi through the family record.
 
->>> kernel("relu").phi(0.5).item()
-0.5
+>>> round(float(kernel("relu").phi(0.5)), 12), kernel("relu").record.base
+(0.5, 'relu-power')
 """
 
 from __future__ import annotations

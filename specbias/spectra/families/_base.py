@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 from typing import Any
 
 import mpmath
@@ -154,34 +155,16 @@ def closed_form_rel(sign: np.ndarray, log_abs: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------
 # phi(cos theta): numpy and mpmath (and sympy) share one code path through a namespace.
-class NP:
-    MP = False
-    pi = np.pi
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
-    acos = staticmethod(lambda x: np.arccos(np.clip(x, -1.0, 1.0)))
-    sqrt = staticmethod(np.sqrt)
-    exp = staticmethod(np.exp)
+def _namespace(mp: bool, lib, acos) -> SimpleNamespace:
+    return SimpleNamespace(
+        MP=mp, pi=lib.pi, sin=lib.sin, cos=lib.cos, acos=acos, sqrt=lib.sqrt, exp=lib.exp
+    )
 
 
-class MP:
-    MP = True
-    pi = mpmath.pi
-    sin = staticmethod(mpmath.sin)
-    cos = staticmethod(mpmath.cos)
-    acos = staticmethod(lambda x: mpmath.acos(max(min(x, 1), -1)))
-    sqrt = staticmethod(mpmath.sqrt)
-    exp = staticmethod(mpmath.exp)
-
-
-class SP:
-    MP = False
-    pi = sp.pi
-    sin = staticmethod(sp.sin)
-    cos = staticmethod(sp.cos)
-    acos = staticmethod(sp.acos)
-    sqrt = staticmethod(sp.sqrt)
-    exp = staticmethod(sp.exp)
+#: float64 (numpy), mpmath and sympy namespaces of phi(cos theta); acos clipped to [-1, 1].
+NP = _namespace(False, np, lambda x: np.arccos(np.clip(x, -1.0, 1.0)))
+MP = _namespace(True, mpmath, lambda x: mpmath.acos(max(min(x, 1), -1)))
+SP = _namespace(False, sp, sp.acos)
 
 
 def j0(m, th):

@@ -15,8 +15,8 @@ spectrum is a quadrature, its decay law the numeric endpoint expansion.  Convent
 :mod:`specbias.spectra._conventions`.
 
 >>> from specbias.spectra import exact_eigenvalue
->>> exact_eigenvalue("arccos1", 3, 0)  # E relu(w.x)^2 ... at t: mu_0 on S^2
-1/4 + 1/(2*pi)
+>>> exact_eigenvalue("arccos1", 3, 0)  # mu_0 on S^2
+3/16
 """
 
 from __future__ import annotations
