@@ -46,8 +46,9 @@ def _phi(m, theta, p, absolute: bool = False):
         return np.where(t > 0, np.abs(t) ** a, 0.0)
 
 
-def _numeric(p, log_fn=cf.relu_power_log):
+def _numeric(p, absolute: bool = False):
     def run(d, k):
+        log_fn = cf.abs_power_log if absolute else cf.relu_power_log  # looked up per call
         sign, log_abs = log_fn(p["a"], d, k)
         return sign, log_abs, closed_form_rel(sign, log_abs)
 
@@ -105,7 +106,7 @@ ABS_POWER = Family(
     params=(A,),
     phi=lambda m, theta, p: _phi(m, theta, p, absolute=True),
     sympy_phi=lambda p: sp.Abs(T) ** rational(p["a"]),
-    numeric=lambda p: _numeric(p, cf.abs_power_log),
+    numeric=lambda p: _numeric(p, absolute=True),
     symbolic=lambda p, d, k, form: _abs_power_sym(rational(p["a"]), d, k),
     exact=lambda p, d, k: _exact(p, d, k, absolute=True),
     decay=lambda p, spec, d: _decay(p, spec, d, absolute=True),
