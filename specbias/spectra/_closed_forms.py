@@ -255,10 +255,8 @@ def laplace_series_terms(c: float) -> int:
     return int(max(60, 4 * 2 * c + 60))
 
 
-def series_terms(family: str, c: float | None = None) -> int:
-    """Terms per degree of the endpoint series of ntk-bias or laplace:c (refused if useless)."""
-    if family == "ntk-bias":
-        return NTK_BIAS_TERMS
+def series_terms(c: float) -> int:
+    """Terms per degree of the laplace:c endpoint series (refused where it is useless)."""
     if c > LAPLACE_SERIES_CMAX:
         raise AccuracyError(
             f"laplace:c={c:g}: the endpoint series cancels every digit for c > "
@@ -269,7 +267,7 @@ def series_terms(family: str, c: float | None = None) -> int:
 
 def laplace_log(c: float, d: int, k: np.ndarray, n_terms: int | None = None):
     """exp(-c sqrt(2) s), s = sqrt(1-t): a_j = (-c sqrt 2)^j / j!, gamma_j = j/2."""
-    series_terms("laplace", c)
+    series_terms(c)
     if n_terms is None:
         n_terms = laplace_series_terms(c)
     j = np.arange(n_terms, dtype=np.float64)

@@ -67,33 +67,21 @@ Kernel parameters (``a``, ``c``) are read as the decimal rationals they print as
 from __future__ import annotations
 
 import functools
-import math
-from fractions import Fraction
 
 import mpmath
 import sympy as sp
 
 from .._budget import check_time
-from .._errors import AccuracyError, InputError
-from ._kernels import Kernel, T, kernel
+from .._errors import InputError
+from ._exact_arith import _gamma_exact as _gamma_exact
+from ._kernels import Kernel, kernel
 from ._multiplicity import check_dimension
-
-#: Symbols of :func:`eigenvalue_expr`: dimension d (data on S^{d-1}), degree k.
-D = sp.Symbol("d", integer=True, positive=True)
-K = sp.Symbol("k", integer=True, nonnegative=True)
-#: Summation index of the series kernels (ntk-bias, laplace).
-NSUM = sp.Symbol("n", integer=True, nonnegative=True)
+from ._symbolic import NSUM as NSUM
+from ._symbolic import D, K, _integral_sym
+from .families.ntk_bias import ntk_bias_coefficient as ntk_bias_coefficient
 
 #: Largest degree k accepted by the exact routes.
 K_EXACT_MAX = 5000
-#: Largest half-integer Bessel order n + 1/2 written out in elementary functions.
-_BESSEL_ELEMENTARY_MAX = 12
-#: Above this k the laplace hyper prefactor keeps its Gamma functions unevaluated.
-_BIG_FACTORIAL_K = 300
-#: Largest k for which P_k is expanded into an explicit polynomial in Integrals.
-_PK_EXPAND_MAX = 60
-
-_HALF = sp.Rational(1, 2)
 
 
 # ---------------------------------------------------------------------------------
@@ -122,8 +110,6 @@ def _check_k(k) -> int:
 _EXACT_S_AT_1E5 = 5.0
 #: Per value: sympy construction and printing (ntk-bias at k = 5000: 4 ms a row).
 _EXACT_S_PER_VALUE = 5e-3
-#: laplace values are summed when printed: ~7e-5 k^2 s (k = 300: 5 s), twice that here.
-_LAPLACE_PRINT_S_PER_K2 = 1.5e-4
 
 
 def exact_seconds(kern: Kernel | str, d: int, k, *, printing: bool = False):
@@ -141,30 +127,10 @@ def exact_seconds(kern: Kernel | str, d: int, k, *, printing: bool = False):
     k = np.asarray(k, dtype=np.float64)
     size = (float(d) + k) / 1e5
     out = _EXACT_S_PER_VALUE + _EXACT_S_AT_1E5 * size * size
-    if printing and kern.family == "laplace":
-        out = out + _LAPLACE_PRINT_S_PER_K2 * k * k
+    cost = kern.record.print_cost
+    if printing and cost:
+        out = out + cost * k * k
     return out
-
-
-def _rational(x) -> sp.Rational:
-    """A kernel parameter (float) as the decimal rational it prints as."""
-    return sp.nsimplify(x, rational=True)
-
-
-def _frac(x: sp.Rational) -> Fraction:
-    return Fraction(int(x.p), int(x.q))
-
-
-def _power_of(kern: Kernel) -> sp.Rational | None:
-    """The exponent a of relu-power-type kernels (relu 1, step 0), else None."""
-    f = kern.family
-    if f == "relu":
-        return sp.Integer(1)
-    if f == "step":
-        return sp.Integer(0)
-    if f in ("relu-power", "abs-power"):
-        return _rational(kern.get("a"))
-    return None
 
 
 @functools.lru_cache(maxsize=64)
@@ -173,329 +139,18 @@ def _phi(kern: Kernel) -> sp.Expr:
     return kern.sympy_expr()
 
 
-def _polynomial(kern: Kernel) -> sp.Poly | None:
-    if kern.family != "expr":
-        return None
-    phi = _phi(kern)
-    if not phi.is_polynomial(T):
-        return None
-    return sp.Poly(phi, T)
+def _build(kern: Kernel, d, k, form: str = "sum") -> sp.Expr:
+    """The eigenvalue expression; d, k symbols (eigenvalue_expr) or ints (exact values).
+
+    The family's closed form or exact series, else the unevaluated Funk-Hecke integral.
+    """
+    value = kern.record.symbolic(kern.args, d, k, form)
+    return _integral_sym(_phi(kern), d, k) if value is None else value
 
 
 def _has_closed_form(kern: Kernel) -> bool:
     """False where only the unevaluated Funk-Hecke integral is available."""
-    f = kern.family
-    if f in ("arccos1", "ntk"):
-        return kern.depth == 1
-    if f == "expr":
-        return _polynomial(kern) is not None
-    return True
-
-
-# ---------------------------------------------------------------------------------
-# exact arithmetic on  coef * 2^p2 * pi^(hpi/2) * prod Gamma(r)^e,  r in (0, 1) \ {1/2}
-class _Exact:
-    __slots__ = ("coef", "gam", "hpi", "p2")
-
-    def __init__(self, coef=Fraction(1), p2=Fraction(0), hpi=0, gam=None):
-        self.coef = Fraction(coef)
-        self.p2 = Fraction(p2)
-        self.hpi = int(hpi)
-        self.gam = dict(gam or {})
-
-    def __mul__(self, other: _Exact) -> _Exact:
-        gam = dict(self.gam)
-        for r, e in other.gam.items():
-            gam[r] = gam.get(r, 0) + e
-            if gam[r] == 0:
-                del gam[r]
-        return _Exact(self.coef * other.coef, self.p2 + other.p2, self.hpi + other.hpi, gam)
-
-    def inv(self) -> _Exact:
-        return _Exact(1 / self.coef, -self.p2, -self.hpi, {r: -e for r, e in self.gam.items()})
-
-    def to_sympy(self) -> sp.Expr:
-        if self.coef == 0:
-            return sp.Integer(0)
-        out = (
-            sp.Rational(self.coef.numerator, self.coef.denominator)
-            * sp.Integer(2) ** sp.Rational(self.p2.numerator, self.p2.denominator)
-            * sp.pi ** sp.Rational(self.hpi, 2)
-        )
-        gam = dict(self.gam)
-        for r in sorted(gam):
-            s = 1 - r
-            if r < s and s in gam and gam[r] * gam[s] > 0:
-                # reflection Gamma(r) Gamma(1-r) = pi / sin(pi r)
-                m = min(abs(gam[r]), abs(gam[s])) * (1 if gam[r] > 0 else -1)
-                out *= (sp.pi / sp.sin(sp.pi * sp.Rational(r.numerator, r.denominator))) ** m
-                gam[r] -= m
-                gam[s] -= m
-        for r, e in sorted(gam.items()):
-            if e:
-                out *= sp.gamma(sp.Rational(r.numerator, r.denominator)) ** e
-        return out
-
-
-_ZERO = _Exact(0)
-
-
-def _gamma_exact(x: Fraction) -> _Exact | None:
-    """Gamma(x) for rational x exactly; None at a pole (x a non-positive integer)."""
-    r = x - math.floor(x)
-    n = int(x - r)  # x = r + n
-    if r == 0:
-        if x <= 0:
-            return None
-        return _Exact(math.factorial(int(x) - 1))
-    p, q = r.numerator, r.denominator
-    if n >= 0:  # Gamma(r + n) = Gamma(r) prod_{i<n} (r + i)
-        coef = Fraction(math.prod(p + i * q for i in range(n)), q**n)
-    else:  # Gamma(r - m) = Gamma(r) / prod_{i=1..m} (r - i)
-        m = -n
-        coef = Fraction(q**m, math.prod(p - i * q for i in range(1, m + 1)))
-    if r == Fraction(1, 2):
-        return _Exact(coef, hpi=1)
-    return _Exact(coef, gam={r: 1})
-
-
-def _gamma_ratio(num: list[Fraction], den: list[Fraction]) -> _Exact:
-    """prod Gamma(num) / prod Gamma(den); exactly 0 when a denominator hits a pole."""
-    out = _Exact()
-    for x in den:
-        g = _gamma_exact(x)
-        if g is None:
-            return _ZERO
-        out = out * g.inv()
-    for x in num:
-        g = _gamma_exact(x)
-        if g is None:  # cannot happen for the kernels here (a > -1, d >= 2)
-            raise InputError(f"Gamma pole at {x} in an eigenvalue numerator")
-        out = out * g
-    return out
-
-
-def _relu_power_exact(a: Fraction, d: int, k: int) -> _Exact:
-    h = Fraction(1, 2)
-    val = _gamma_ratio([Fraction(d) * h, a + 1], [1 + (a - k) * h, (d + a + k) * h])
-    return val * _Exact(p2=-(a + 1))
-
-
-def _arccos_exact(n: int, d: int, k: int) -> _Exact:
-    r = _relu_power_exact(Fraction(n), d, k)
-    if r.coef == 0:
-        return _ZERO
-    moment = _gamma_ratio([Fraction(d, 2) + n], [Fraction(d, 2)]) * _Exact(2**n)
-    return moment * r * r
-
-
-def _ntk_exact(d: int, k: int) -> sp.Expr:
-    a1 = _arccos_exact(1, d, k).to_sympy()
-    if k == 0:
-        return a1 + _arccos_exact(0, d, 1).to_sympy()
-    lo = _arccos_exact(0, d, k - 1).to_sympy()
-    hi = _arccos_exact(0, d, k + 1).to_sympy()
-    return a1 + (k * lo + (k + d - 2) * hi) / sp.Integer(2 * k + d - 2)
-
-
-# ---------------------------------------------------------------------------------
-# symbolic building blocks; d, k are sympy symbols or Python ints
-def _relu_power_formula(a, d, k) -> sp.Expr:
-    return (
-        sp.gamma(d * _HALF)
-        * sp.gamma(a + 1)
-        / (2 ** (a + 1) * sp.gamma(1 + (a - k) * _HALF) * sp.gamma((d + a + k) * _HALF))
-    )
-
-
-def _vanishes(a, k):
-    """Condition (in symbolic k) under which R_a(k) = 0: integer a, k >= a+2, k = a mod 2."""
-    return (k >= a + 2) & sp.Eq(sp.Mod(k - a, 2), 0)
-
-
-def _relu_power_sym(a, d, k) -> sp.Expr:
-    if a.is_integer:
-        return sp.Piecewise((0, _vanishes(a, k)), (_relu_power_formula(a, d, k), True))
-    return _relu_power_formula(a, d, k)
-
-
-def _abs_power_sym(a, d, k) -> sp.Expr:
-    pieces = [(0, sp.Eq(sp.Mod(k, 2), 1))]
-    if a.is_integer:
-        pieces.append((0, _vanishes(a, k)))
-    return sp.Piecewise(*pieces, (2 * _relu_power_formula(a, d, k), True))
-
-
-def _arccos_sym(n: int, d, k) -> sp.Expr:
-    n = sp.Integer(n)
-    moment = 2**n * sp.gamma(d * _HALF + n) / sp.gamma(d * _HALF)
-    return sp.Piecewise((0, _vanishes(n, k)), (moment * _relu_power_formula(n, d, k) ** 2, True))
-
-
-def _ntk_sym(d, k) -> sp.Expr:
-    rest = (k * _arccos_sym(0, d, k - 1) + (k + d - 2) * _arccos_sym(0, d, k + 1)) / (2 * k + d - 2)
-    return _arccos_sym(1, d, k) + sp.Piecewise((_arccos_sym(0, d, 1), sp.Eq(k, 0)), (rest, True))
-
-
-def _endpoint_m(g, d, k) -> sp.Expr:
-    """M(g, k) = 2^{d-2} G(d/2) G(g+1) G(g+(d-1)/2) / (sqrt(pi) G(g-k+1) G(g+k+d-1)), G = Gamma."""
-    return (
-        2 ** (d - 2)
-        * sp.gamma(d * _HALF)
-        * sp.gamma(g + 1)
-        * sp.gamma(g + (d - 1) * _HALF)
-        / (sp.sqrt(sp.pi) * sp.gamma(g - k + 1) * sp.gamma(g + k + d - 1))
-    )
-
-
-def _endpoint_power(g, d, k) -> sp.Expr:
-    """mu_k((1-t)^g) = 2^g (-1)^k M(g, k)."""
-    return 2**g * (-1) ** k * _endpoint_m(g, d, k)
-
-
-def ntk_bias_coefficient(n) -> sp.Expr:
-    """g_n of K_bias(t) = (1+t) + sum_n g_n (1-t)^{n+1/2}, exact (n an int or symbol).
-
-    g_n = [binom(1/2,n)(-1/4)^n - 2 q_n + q_{n-1}]/pi, q_n = (1/2)_n/(n!(2n+1)4^n),
-    q_{-1} = 0, which equals binom(2n,n)(4n^2+16n-1)/(pi 16^n (2n-1)^2 (2n+1)).
-
-    >>> [ntk_bias_coefficient(n) * sp.pi for n in range(3)]
-    [-1, 19/24, 47/1920]
-    """
-    return (
-        sp.binomial(2 * n, n)
-        * (4 * n**2 + 16 * n - 1)
-        / (sp.pi * sp.Integer(16) ** n * (2 * n - 1) ** 2 * (2 * n + 1))
-    )
-
-
-def _lazy_gamma(x) -> sp.Expr:
-    return sp.gamma(sp.sympify(x), evaluate=False)
-
-
-def _ntk_bias_poly(d, k) -> sp.Expr:
-    """mu_k(1 + t): 1 at k = 0, 1/d at k = 1, else 0."""
-    if isinstance(k, int):
-        return {0: sp.Integer(1), 1: 1 / sp.Integer(d)}.get(k, sp.Integer(0))
-    return sp.Piecewise((1, sp.Eq(k, 0)), (1 / d, sp.Eq(k, 1)), (0, True))
-
-
-def _ntk_bias_sym(d, k, form: str) -> sp.Expr:
-    n = NSUM
-    if form == "sum":
-        term = ntk_bias_coefficient(n) * _endpoint_power(n + _HALF, d, k)
-        return _ntk_bias_poly(d, k) + sp.Sum(term, (n, 0, sp.oo))
-    # pi g_n = binom(2n,n)/16^n [4/(2n-1)^2 + 3/(2n-1) - 2/(2n+1)], each a pFq at z = 1/2
-    h, b = _HALF, [3 * _HALF - k, k + d - _HALF]
-    series = (
-        4 * sp.hyper([-h, -h, 3 * h, d * h], [h, *b], h)
-        - 3 * sp.hyper([-h, 3 * h, d * h], b, h)
-        - 2 * sp.hyper([h, h, d * h], b, h)
-    )
-    return _ntk_bias_poly(d, k) + _endpoint_power(h, d, k) / sp.pi * series
-
-
-def _laplace_sym(c, d, k, form: str) -> sp.Expr:
-    n = NSUM
-    s = c * sp.sqrt(2)
-    if form == "sum":
-        even = sp.Sum(s ** (2 * n) / sp.factorial(2 * n) * _endpoint_power(n, d, k), (n, k, sp.oo))
-        odd = sp.Sum(
-            s ** (2 * n + 1) / sp.factorial(2 * n + 1) * _endpoint_power(n + _HALF, d, k),
-            (n, 0, sp.oo),
-        )
-        return even - odd
-    # term ratios: even chain (powers (1-t)^{k+n}) c^2 (n+k+(d-1)/2)/((n+1)(n+k+1/2)(n+2k+d-1)),
-    # odd chain (powers (1-t)^{n+1/2}) c^2 (n+d/2)/((n+1)(n+3/2-k)(n+k+d-1/2))
-    z = c**2
-    h_even = sp.hyper([k + (d - 1) * _HALF], [k + _HALF, 2 * k + d - 1], z)
-    h_odd = sp.hyper([d * _HALF], [3 * _HALF - k, k + d - _HALF], z)
-    odd = -2 * c * (-1) ** k * _endpoint_m(_HALF, d, k) * h_odd
-    if isinstance(k, int) and k > _BIG_FACTORIAL_K:
-        # (2c)^{2k}, (2k)!, ... kept unevaluated: exact, where a 10^4-digit rational
-        # would only break printing (CPython's int -> str limit)
-        g = _lazy_gamma
-        rest = (
-            (-1) ** k
-            * 2 ** (d - 2)
-            * sp.gamma(d * _HALF)
-            * g(k + 1)
-            * g(k + (d - 1) * _HALF)
-            / (sp.sqrt(sp.pi) * g(2 * k + 1) * g(2 * k + d - 1))
-        )
-        even = sp.Mul(sp.Pow(2 * c, 2 * k, evaluate=False), rest * h_even, evaluate=False)
-    else:
-        e0 = (2 * c) ** (2 * k) / sp.factorial(2 * k) * (-1) ** k * _endpoint_m(k, d, k)
-        even = e0 * h_even
-    return even + odd
-
-
-def _besseli_half(m: int, z) -> sp.Expr:
-    """I_{m+1/2}(z) in elementary functions (DLMF 10.49.8 / 10.47.7)."""
-    a = [sp.factorial(m + j) / (2**j * sp.factorial(j) * sp.factorial(m - j)) for j in range(m + 1)]
-    plus = sum((-1) ** j * a[j] / z ** (j + 1) for j in range(m + 1))
-    minus = sum(a[j] / z ** (j + 1) for j in range(m + 1))
-    i1 = (sp.exp(z) * plus + (-1) ** (m + 1) * sp.exp(-z) * minus) / 2
-    return sp.sqrt(2 * z / sp.pi) * i1
-
-
-def _gaussian_sym(c, d, k) -> sp.Expr:
-    pre = sp.exp(-2 * c) * sp.gamma(d * _HALF) * c ** (-(d - 2) * _HALF)
-    nu = k + (d - 2) * _HALF
-    if isinstance(d, int) and d % 2 == 1 and nu - _HALF <= _BESSEL_ELEMENTARY_MAX:
-        return sp.expand(pre * _besseli_half(int(nu - _HALF), 2 * c))
-    return pre * sp.besseli(nu, 2 * c)
-
-
-def _poly_sym(poly: sp.Poly, d, k) -> sp.Expr:
-    total = sp.Integer(0)
-    for (m,), coeff in poly.terms():
-        m = sp.Integer(m)
-        total += coeff * (1 + (-1) ** (m + k)) * _relu_power_sym(m, d, k)
-    return sp.Piecewise((0, k > poly.degree()), (total, True))
-
-
-def _pk_sym(d, k, t) -> sp.Expr:
-    """P_k^{(d)}(t), P_k(1) = 1: Chebyshev for d = 2, normalized Gegenbauer otherwise."""
-    if isinstance(d, int) and isinstance(k, int):
-        ev = k <= _PK_EXPAND_MAX
-        if d == 2:
-            return sp.chebyshevt(k, t, evaluate=ev)
-        lam = sp.Rational(d - 2, 2)
-        return sp.gegenbauer(k, lam, t, evaluate=ev) / sp.binomial(k + d - 3, k)
-    return sp.Piecewise(
-        (sp.chebyshevt(k, t), sp.Eq(d, 2)),
-        (sp.gegenbauer(k, (d - 2) * _HALF, t) / sp.binomial(k + d - 3, k), True),
-    )
-
-
-def _integral_sym(phi: sp.Expr, d, k) -> sp.Expr:
-    cd = sp.gamma(d * _HALF) / (sp.sqrt(sp.pi) * sp.gamma((d - 1) * _HALF))
-    weight = (1 - T**2) ** ((d - 3) * _HALF)
-    return cd * sp.Integral(phi * _pk_sym(d, k, T) * weight, (T, -1, 1))
-
-
-def _build(kern: Kernel, d, k, form: str = "sum") -> sp.Expr:
-    """The eigenvalue expression; d, k symbols (eigenvalue_expr) or ints (exact values)."""
-    f = kern.family
-    if f in ("relu", "step", "relu-power"):
-        return _relu_power_sym(_power_of(kern), d, k)
-    if f == "abs-power":
-        return _abs_power_sym(_power_of(kern), d, k)
-    if f == "arccos0" or f == "arccos2" or (f == "arccos1" and kern.depth == 1):
-        return _arccos_sym(int(f[-1]), d, k)
-    if f == "ntk" and kern.depth == 1:
-        return _ntk_sym(d, k)
-    if f == "ntk-bias":
-        return _ntk_bias_sym(d, k, form)
-    if f == "laplace":
-        return _laplace_sym(_rational(kern.get("c")), d, k, form)
-    if f == "gaussian":
-        return _gaussian_sym(_rational(kern.get("c")), d, k)
-    poly = _polynomial(kern)
-    if poly is not None:
-        return _poly_sym(poly, d, k)
-    return _integral_sym(_phi(kern), d, k)
+    return kern.record.symbolic(kern.args, D, K, "sum") is not None
 
 
 # ---------------------------------------------------------------------------------
@@ -562,26 +217,8 @@ def exact_eigenvalue(
         f"exact mu_k of {kern.spec} at d={d}, k={k}",
         allow_large=allow_large,
     )
-    f = kern.family
-    a = _power_of(kern)
-    if f in ("relu", "step", "relu-power"):
-        return _relu_power_exact(_frac(a), d, k).to_sympy()
-    if f == "abs-power":
-        if k % 2:
-            return sp.Integer(0)
-        return (_relu_power_exact(_frac(a), d, k) * _Exact(2)).to_sympy()
-    if f == "arccos0" or f == "arccos2" or (f == "arccos1" and kern.depth == 1):
-        return _arccos_exact(int(f[-1]), d, k).to_sympy()
-    if f == "ntk" and kern.depth == 1:
-        return _ntk_exact(d, k)
-    poly = _polynomial(kern)
-    if poly is not None:
-        total = sp.Integer(0)
-        for (m,), coeff in poly.terms():
-            if m >= k and (m + k) % 2 == 0:
-                total += coeff * (_relu_power_exact(Fraction(m), d, k) * _Exact(2)).to_sympy()
-        return sp.expand(total)
-    return _build(kern, d, k, form)
+    value = kern.record.exact(kern.args, d, k)
+    return _build(kern, d, k, form) if value is None else value
 
 
 def exact_eigenvalue_mp(kern: Kernel | str, d: int, k: int, dps: int = 50) -> mpmath.mpf:
@@ -607,24 +244,9 @@ def exact_eigenvalue_mp(kern: Kernel | str, d: int, k: int, dps: int = 50) -> mp
     if isinstance(dps, bool) or int(dps) != dps or not 5 <= int(dps) <= 10_000:
         raise InputError(f"dps must be an integer between 5 and 10000, got {dps!r}")
     dps = int(dps)
-    f = kern.family
-    if f == "ntk-bias":
-        return _ntk_bias_mp(d, k, dps)
-    if f == "laplace":
-        return _laplace_mp(_rational(kern.get("c")), d, k, dps)
-    if f == "gaussian":
-        c = _rational(kern.get("c"))
-        with mpmath.workdps(dps + 15):
-            cm = mpmath.mpf(c.p) / c.q
-            nu = k + mpmath.mpf(d - 2) / 2
-            val = (
-                mpmath.exp(-2 * cm)
-                * mpmath.gamma(mpmath.mpf(d) / 2)
-                * cm ** (-(mpmath.mpf(d) - 2) / 2)
-                * mpmath.besseli(nu, 2 * cm)
-            )
-        with mpmath.workdps(dps):
-            return +val
+    value = kern.record.exact_mp(kern.args, d, k, dps)
+    if value is not None:
+        return value
     if not _has_closed_form(kern):
         from ._reference import reference_eigenvalue
 
@@ -641,127 +263,6 @@ def _sympy_to_mp(value: sp.Expr, dps: int) -> mpmath.mpf:
         raise InputError(f"cannot evaluate {value} to a real number")
     with mpmath.workdps(dps):
         return +mpmath.mpf(num._mpf_)
-
-
-# ---------------------------------------------------------------------------------
-# certified summation of the endpoint series
-def _mp_endpoint_power(g, d: int, k: int):
-    """mu_k((1-t)^g) at the current mpmath precision (0 at poles of Gamma(g-k+1))."""
-    return (
-        mpmath.mpf(2) ** g
-        * (-1) ** k
-        * mpmath.mpf(2) ** (d - 2)
-        * mpmath.gamma(mpmath.mpf(d) / 2)
-        * mpmath.gamma(g + 1)
-        * mpmath.gamma(g + mpmath.mpf(d - 1) / 2)
-        / mpmath.sqrt(mpmath.pi)
-        * mpmath.rgamma(g - k + 1)
-        * mpmath.rgamma(g + k + d - 1)
-    )
-
-
-def _endpoint_step(g, d: int, k: int):
-    """mu_k((1-t)^{g+1}) / mu_k((1-t)^g)."""
-    return 2 * (g + 1) * (g + mpmath.mpf(d - 1) / 2) / ((g - k + 1) * (g + k + d - 1))
-
-
-def _certified_sum(terms, tail_bound, dps: int, start_wp: int) -> mpmath.mpf:
-    """Sum a series at rising working precision until truncation and round-off are certified.
-
-    ``terms(wp)`` yields the terms computed at the current precision; ``tail_bound(n)``
-    bounds sum_{m > n} |t_m| (an mpf).  Each term carries relative round-off below
-    (n + 10) 2^{-prec} from its recurrence, so the accumulated error is at most
-    (N + 10) * sum |t_m| * 2^{-prec}; both that and the tail must be below
-    10^{-dps-3} |S|.
-    """
-    wp = start_wp
-    for _ in range(12):
-        with mpmath.workdps(wp):
-            s = mpmath.mpf(0)
-            absum = mpmath.mpf(0)
-            n = -1
-            for n, t in enumerate(terms()):
-                s += t
-                absum += abs(t)
-                if n >= 4 and tail_bound(n) <= mpmath.mpf(10) ** (-dps - 3) * abs(s):
-                    break
-                if n > 40 * (wp + 50):
-                    break
-            tail_ok = tail_bound(n) <= mpmath.mpf(10) ** (-dps - 3) * abs(s)
-            round_err = (n + 10) * absum * mpmath.mpf(2) ** (-mpmath.mp.prec)
-            round_ok = s != 0 and round_err <= mpmath.mpf(10) ** (-dps - 3) * abs(s)
-            if tail_ok and round_ok:
-                with mpmath.workdps(dps):
-                    return +s
-            if s != 0 and absum > 0:
-                loss = float(mpmath.log10(absum / abs(s)))
-                need = int(dps + 10 + loss + math.log10(n + 10))
-            else:
-                need = 2 * wp
-            wp = max(need, wp + 10, int(1.5 * wp) if not tail_ok else 0)
-    raise AccuracyError("series for the exact eigenvalue did not converge")  # pragma: no cover
-
-
-def _ntk_bias_mp(d: int, k: int, dps: int) -> mpmath.mpf:
-    def terms():
-        # g_n = binom(2n,n)/16^n (4n^2+16n-1) / (pi (2n-1)^2 (2n+1)), h_n = mu_k((1-t)^{n+1/2})
-        pi = mpmath.pi
-        b = mpmath.mpf(1)  # binom(2n, n) / 16^n
-        g = mpmath.mpf(1) / 2
-        h = _mp_endpoint_power(g, d, k)
-        yield (-1 / pi) * h + {0: 1, 1: mpmath.mpf(1) / d}.get(k, 0)
-        n = 0
-        while True:
-            b = b * (2 * n + 1) / (8 * (n + 1))
-            h = h * _endpoint_step(g, d, k)
-            n += 1
-            g += 1
-            yield b * (4 * n * n + 16 * n - 1) / (pi * (2 * n - 1) ** 2 * (2 * n + 1)) * h
-
-    def tail(n):  # sum_{m > n} |g_m h_m| <= sum_{m > n} 0.48 * 2^-m  (m >= 2)
-        return mpmath.mpf(2) ** (-n) / 2
-
-    return _certified_sum(terms, tail, dps, dps + 20)
-
-
-def _laplace_mp(c: sp.Rational, d: int, k: int, dps: int) -> mpmath.mpf:
-    def terms():
-        cm = mpmath.mpf(c.p) / c.q
-        s2 = 2 * cm * cm  # (c sqrt 2)^2
-        # even chain j = 2m (m >= k): (c sqrt 2)^{2m}/(2m)! mu_k((1-t)^m)
-        # odd chain j = 2m + 1: -(c sqrt 2)^{2m+1}/(2m+1)! mu_k((1-t)^{m+1/2})
-        ev = None
-        od = None
-        j = 0
-        while True:
-            if j % 2 == 0:
-                m = j // 2
-                if m < k:
-                    yield mpmath.mpf(0)
-                elif ev is None:
-                    ev = s2**m / mpmath.factorial(2 * m) * _mp_endpoint_power(m, d, k)
-                    yield ev
-                else:
-                    ev = ev * s2 / ((j - 1) * j) * _endpoint_step(mpmath.mpf(m - 1), d, k)
-                    yield ev
-            else:
-                m = (j - 1) // 2
-                g = m + mpmath.mpf(1) / 2
-                if od is None:
-                    od = -cm * mpmath.sqrt(2) * _mp_endpoint_power(g, d, k)
-                else:
-                    od = od * s2 / ((j - 1) * j) * _endpoint_step(g - 1, d, k)
-                yield od
-            j += 1
-
-    x = 2 * mpmath.mpf(c.p) / c.q
-
-    def tail(n):  # sum_{j > n} (2c)^j / j!, geometric once (2c)/(n + 2) <= 1/2
-        if n + 2 < 2 * x:
-            return mpmath.inf
-        return 2 * mpmath.exp((n + 1) * mpmath.log(x) - mpmath.loggamma(n + 2))
-
-    return _certified_sum(terms, tail, dps, dps + 20 + int(x / 2.3))
 
 
 # ---------------------------------------------------------------------------------

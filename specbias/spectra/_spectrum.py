@@ -3,16 +3,19 @@
 The entry point :func:`eigenvalues` picks the best method for the kernel:
 
 * ``closed-form``: Gamma-function formulas (relu, step, relu-power, abs-power,
-  arccos0/1/2, ntk) -- relative error ~1e-15 + 4 eps |log mu_k|.
+  abs-power-rf, arccos0/1/2, ntk, polynomial ``expr``) -- relative error
+  ~1e-15 + 4 eps |log mu_k|.
 * ``series``: endpoint (Puiseux) series in sqrt(1-t) with closed-form terms
   (ntk-bias, laplace), with a cancellation and truncation estimate per k.
 * ``bessel``: modified Bessel closed form (gaussian).
 * ``quadrature``: float64 Gauss-Legendre in theta with an error estimate
   (deep NTK / NNGP, user expressions), limited to k <= 4000.
 
-Every result carries a per-k relative error estimate; entries worse than
-``rtol`` raise :class:`~specbias.AccuracyError` (or are flagged with
-``strict=False``), never returned silently.
+The route is the family record's (:mod:`specbias.spectra.families`): a family with no
+float64 formula for its parameters falls back to quadrature.  Every result carries
+a per-k relative error estimate; entries worse than ``rtol`` raise
+:class:`~specbias.AccuracyError` (or are flagged with ``strict=False``), never
+returned silently.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import numpy as np
 
 from .._budget import check_memory, check_time
 from .._errors import AccuracyError, InputError, shown
-from . import _closed_forms as cf
 from ._conventions import CONVENTION
 from ._kernels import Kernel, kernel
 from ._multiplicity import check_dimension, harmonic_multiplicity, log_harmonic_multiplicity
@@ -37,7 +39,6 @@ BYTES_PER_DEGREE = 256
 #: Seconds per (degree, series term) of the compiled endpoint series, with margin
 #: (measured ~5e-8 on one core; benchmarks/bench_series.py).
 SECONDS_PER_SERIES_TERM = 1e-7
-_EPS = np.finfo(float).eps
 METHODS = ("auto", "closed-form", "series", "bessel", "quadrature")
 
 
@@ -101,33 +102,9 @@ def check_rtol(rtol) -> float:
 
 
 def default_method(kern: Kernel) -> str:
-    f = kern.family
-    if f in ("relu", "step", "relu-power", "abs-power", "abs-power-rf", "arccos0", "arccos2"):
-        return "closed-form"
-    if f in ("arccos1", "ntk"):
-        return "closed-form" if kern.depth == 1 else "quadrature"
-    if f in ("ntk-bias", "laplace"):
-        return "series"
-    if f == "gaussian":
-        return "bessel"
-    if f == "expr" and polynomial_coefficients(kern) is not None:
-        return "closed-form"
-    return "quadrature"
-
-
-def polynomial_coefficients(kern: Kernel) -> list[float] | None:
-    """[a_0, a_1, ...] when the user expression is a polynomial in t, else None."""
-    if kern.family != "expr":
-        return None
-    import sympy as sp
-
-    from ._kernels import T
-
-    expr = kern.sympy_expr()
-    if not expr.is_polynomial(T):
-        return None
-    poly = sp.Poly(expr, T)
-    return [float(c) for c in reversed(poly.all_coeffs())]
+    """The family's float64 route (``closed-form``, ``series``, ``bessel``) or ``quadrature``."""
+    numeric = kern.record.numeric(kern.args)
+    return "quadrature" if numeric is None else numeric.method
 
 
 def eigenvalues(
@@ -172,31 +149,21 @@ def eigenvalues(
     rtol = check_rtol(rtol)
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
-    chosen = default_method(kern) if method == "auto" else method
-    natural = default_method(kern)
+    numeric = kern.record.numeric(kern.args)
+    natural = "quadrature" if numeric is None else numeric.method
+    chosen = natural if method == "auto" else method
     if chosen != "quadrature" and chosen != natural:
         raise InputError(f"method {chosen!r} is not available for {kern.spec} (use {natural!r})")
-    if chosen == "series":
-        terms = cf.series_terms(kern.family, dict(kern.params).get("c"))
+    if chosen != "quadrature" and numeric.terms is not None:
+        terms = numeric.terms()
         check_time(
             SECONDS_PER_SERIES_TERM * terms * (kmax + 1),
             f"{kern.spec} series eigenvalues to kmax={kmax} ({terms} terms per degree)",
             allow_large=allow_large,
         )
     k = np.arange(kmax + 1)
-    if chosen == "closed-form" and kern.family == "expr":
-        sign, log_abs, rel = cf.polynomial_log(polynomial_coefficients(kern), d, k)
-    elif chosen == "closed-form":
-        sign, log_abs = _closed_form(kern, d, k)
-        rel = np.where(sign == 0, 0.0, 2e-15 + 4 * _EPS * np.abs(log_abs))
-    elif chosen == "series":
-        if kern.family == "ntk-bias":
-            sign, log_abs, rel = cf.ntk_bias_log(d, k)
-        else:
-            sign, log_abs, rel = cf.laplace_log(kern.get("c"), d, k)
-    elif chosen == "bessel":
-        sign, log_abs = cf.gaussian_log(kern.get("c"), d, k)
-        rel = cf.gaussian_rel_error(kern.get("c"), d, log_abs)
+    if chosen != "quadrature":
+        sign, log_abs, rel = numeric.log_eigenvalues(d, k)
     else:
         mu, err = quadrature_eigenvalues(kern, d, kmax)
         sign = np.sign(mu).astype(np.int8)
@@ -217,19 +184,3 @@ def eigenvalues(
             f"(estimated relative error {rel[kb]:.1e}); lower kmax or raise rtol"
         )
     return Spectrum(kern.spec, d, k, sign.astype(np.int8), log_abs, rel, chosen)
-
-
-def _closed_form(kern: Kernel, d: int, k: np.ndarray):
-    f = kern.family
-    if f in ("relu", "step", "relu-power"):
-        a = {"relu": 1.0, "step": 0.0}.get(f) if f != "relu-power" else kern.get("a")
-        return cf.relu_power_log(a, d, k)
-    if f == "abs-power":
-        return cf.abs_power_log(kern.get("a"), d, k)
-    if f == "abs-power-rf":
-        return cf.abs_power_rf_log(kern.get("a"), d, k)
-    if f in ("arccos0", "arccos1", "arccos2"):
-        return cf.arccos_log(int(f[-1]), d, k)
-    if f == "ntk":
-        return cf.ntk_log(d, k)
-    raise InputError(f"no closed form for {kern.spec}")
