@@ -409,7 +409,7 @@ def _beta(d: int, target: Target, kern: Kernel) -> float | None:
 def _beta_cached(d: int, nu_t: float, parity: str, spec: str) -> float | None:
     from ._predict import exponent
 
-    if not (math.isfinite(nu_t) and nu_t > 0):
+    if not nu_t > 0:  # nan: unknown smoothness; inf: the constant target (beta finite)
         return None
     try:
         return float(exponent(d, nu_t, spec, parity).beta)
