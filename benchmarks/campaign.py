@@ -353,6 +353,7 @@ for lbl, tmpl in SIZE_OPTS:
         valid = valid or (
             lbl in FLOAT_OPTS and v in ("100000000000000000000", "9223372036854775808")
         )
+        valid = valid or (lbl == "predict nu" and v == "inf")  # the constant target
         # max-steps is an upper bound: training stops at convergence, any large value is fine
         valid = valid or (lbl == "validate max-steps" and v[0].isdigit() and v != "0")
         SIZES.append((f"size {lbl} {v}", tmpl.format(v), "any" if valid else "bad"))

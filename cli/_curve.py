@@ -12,6 +12,7 @@ import specbias
 from specbias.theory._plot import plot_learnability, plot_learning_curve
 
 from ._output import PLOT_FORMATS, check_output_path, show_curve
+from ._predict import parse_nu
 
 
 def parse_n(text: str) -> np.ndarray:
@@ -54,7 +55,8 @@ def curve(
     d: Annotated[int, typer.Option(help="Ambient dimension: data uniform on S^(d-1), d >= 2.")],
     kernel: Annotated[str, typer.Option(help="Student kernel (PSD), e.g. ntk, laplace.")] = "ntk",
     nu: Annotated[
-        float | None, typer.Option(help="Smoothness nu_t of the smooth target field.")
+        str | None,
+        typer.Option(help="Smoothness nu_t of the smooth target field; 'inf': the constant."),
     ] = None,
     n: Annotated[
         str, typer.Option(help="Sizes: comma list or start:stop:count (log-spaced).")
@@ -95,7 +97,7 @@ def curve(
         if path is not None:
             check_output_path(path, option, PLOT_FORMATS)
     sizes = parse_n(n)
-    tgt = parse_target(target, d, nu, target_parity)
+    tgt = parse_target(target, d, parse_nu(nu), target_parity)
     with _LazyProgress(enabled=not json) as progress:
         lc = specbias.learning_curve(
             kernel,

@@ -127,7 +127,8 @@ def show_prediction(pred: specbias.Prediction, *, as_json: bool) -> None:
         return
     con = _console()
     table = Table(
-        title=f"specbias predict: d = {pred.d}, nu_t = {_g(pred.nu_t)}, "
+        title=f"specbias predict: d = {pred.d}, nu_t = {_g(pred.nu_t)}"
+        f"{' (constant target)' if math.isinf(pred.nu_t) else ''}, "
         f"target parity: {pred.target_parity}",
         title_justify="left",
     )
@@ -155,6 +156,7 @@ def show_prediction(pred: specbias.Prediction, *, as_json: bool) -> None:
     else:
         con.print("crossover: none")
     con.print(f"verdict: {pred.verdict}")
+    con.print(f"target: {pred.target}")
     con.print(f"rule: {pred.rule}")
     con.print(f"convention: {pred.convention}")
     for caveat in pred.caveats:

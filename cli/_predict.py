@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
@@ -11,13 +12,45 @@ from specbias.theory._predict import TARGET_PARITIES
 
 from ._output import show_prediction
 
+#: Spellings of infinity accepted by ``--nu`` (case-insensitive): the constant target.
+INF_WORDS = ("inf", "+inf", "infinity", "+infinity")
+NU_HELP = (
+    "Target smoothness nu_t > 0: c_k ~ k^(-2 nu_t - (d-1)); 'inf' (or infinity): the "
+    "constant target f* = 1."
+)
+
+
+def parse_nu(text: str | None) -> float | None:
+    """``--nu`` text -> float: a number > 0 or ``inf`` / ``infinity`` (any case).
+
+    The option is read as text so that an overflowing literal such as ``1e400`` is
+    refused instead of silently becoming the constant target; ``nan``, zero and
+    negative values are refused (by :func:`specbias.theory._predict.check_nu`).
+
+    >>> parse_nu("Inf"), parse_nu("2.5")
+    (inf, 2.5)
+    """
+    if text is None:
+        return None
+    word = text.strip().lower()
+    if word in INF_WORDS:
+        return math.inf
+    try:
+        value = float(word)
+    except ValueError:
+        raise specbias.InputError(
+            f"--nu must be a number > 0 or inf (the constant target), got {text!r}"
+        ) from None
+    if math.isinf(value) and value > 0:
+        raise specbias.InputError(
+            f"--nu {text} overflows float64; write inf for the constant target"
+        )
+    return value
+
 
 def predict(
     d: Annotated[int, typer.Option(help="Ambient dimension: data uniform on S^(d-1), d >= 2.")],
-    nu: Annotated[
-        float,
-        typer.Option(help="Target smoothness nu_t > 0: c_k ~ k^(-2 nu_t - (d-1))."),
-    ],
+    nu: Annotated[str, typer.Option(help=NU_HELP)],
     activation: Annotated[
         str, typer.Option(help="Feature-regime atoms: the network's activation.")
     ] = "relu",
@@ -37,7 +70,7 @@ def predict(
     """Predict the test-error exponent beta (eps ~ n^-beta) for feature and lazy regimes."""
     prediction = specbias.predict(
         d,
-        nu,
+        parse_nu(nu),
         activation=activation,
         kernels=tuple(kernel) if kernel else None,
         target_parity=target_parity,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
@@ -58,12 +59,19 @@ def runs(
     for r in rows:
         cfg, obs = r.config, r.observables
         table.add_row(
-            *(_cell(cfg.get(k)) for k in _COLUMNS),
+            *(_cell(_config_value(cfg, k)) for k in _COLUMNS),
             _g(obs.get("test_error"), 4),
             _g(obs.get("seconds"), 3),
             r.created_utc[:19],
         )
     _console().print(table)
+
+
+def _config_value(cfg: dict, key: str):
+    """A stored config entry; nu_t of the constant target is stored as null (JSON)."""
+    if key == "nu_t" and cfg.get("teacher") == "constant":
+        return math.inf
+    return cfg.get(key)
 
 
 def _cell(v) -> str:
@@ -74,7 +82,6 @@ def _cell(v) -> str:
 
 def _jsonable(obj):
     """NaN/inf (allowed in stored observables) -> None for strict JSON."""
-    import math
 
     if isinstance(obj, dict):
         return {k: _jsonable(v) for k, v in obj.items()}

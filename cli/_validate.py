@@ -12,6 +12,7 @@ import specbias
 
 from ._curve import parse_n
 from ._output import PLOT_FORMATS, _console, _g, _print_json, check_output_path
+from ._predict import parse_nu
 
 
 def parse_regimes(text: str) -> tuple[str, ...]:
@@ -27,8 +28,11 @@ def validate(
         int | None, typer.Option(help="Dimension: data uniform on S^(d-1), d >= 2.")
     ] = None,
     nu: Annotated[
-        float | None,
-        typer.Option(help="Teacher smoothness nu_t > 0 (teacher abs-power-rf:a=nu_t-1/2)."),
+        str | None,
+        typer.Option(
+            help="Teacher smoothness nu_t > 0 (teacher abs-power-rf:a=nu_t-1/2); 'inf': the "
+            "constant target, labels y = 1, test error = MSE (--solver limit only)."
+        ),
     ] = None,
     regimes: Annotated[
         str | None, typer.Option(help="Comma list of regimes: feature, lazy.")
@@ -130,7 +134,7 @@ def validate(
         check_output_path(plot, "--plot", PLOT_FORMATS)
     fields = dict(
         d=d,
-        nu_t=nu,
+        nu_t=parse_nu(nu),
         regimes=None if regimes is None else parse_regimes(regimes),
         n_values=None if n is None else tuple(int(v) for v in _int_sizes(n)),
         seeds=seeds,
@@ -284,6 +288,8 @@ def _show(result, *, as_json: bool, plot: str | None, store: str | None) -> None
     for c in result.curves:
         if c.note:
             con.print(f"note ({c.regime}/{c.solver}): {c.note}")
+    if math.isinf(cfg.nu_t):
+        con.print(f"labels: {result.to_dict()['label_convention']}")
     con.print(
         f"runs: {result.computed} computed, {result.skipped} read from the store"
         f"{f' ({store})' if store else ''}; {result.seconds:.1f} s"

@@ -29,6 +29,7 @@ from .theory import TEST_ERROR_DEFINITION as TEST_ERROR_DEFINITION
 from .theory import LearningCurve as LearningCurve
 from .theory import Prediction as Prediction
 from .theory import Target as Target
+from .theory import constant_target as constant_target
 from .theory import exponent as exponent
 from .theory import learned_degrees as learned_degrees
 from .theory import learning_curve as learning_curve

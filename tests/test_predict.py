@@ -91,7 +91,7 @@ def test_to_dict_is_json_ready():
     json.dumps(d, allow_nan=False)
 
 
-@pytest.mark.parametrize("nu", [0, -1, math.nan, math.inf, "x"])
+@pytest.mark.parametrize("nu", [0, -1, math.nan, -math.inf, "x"])
 def test_bad_nu(nu):
     with pytest.raises(InputError, match="nu_t"):
         predict(5, nu)

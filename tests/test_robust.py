@@ -345,3 +345,88 @@ def test_runs_reader_leaves_no_sidecar_files(tmp_path):
     assert runner.invoke(app, ["runs", "--store", str(db)]).exit_code == 0
     one_line_error("runs", "--store", str(tmp_path / "trunc.db"))
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+# ------------------------------------------------------- issue 9 leftovers: slow refusals
+def test_quadrature_floor_refused_before_the_full_pass(monkeypatch):
+    """expr:exp(t), d = 3, kmax = 4000, rtol = 1 ran the O(kmax^2) quadrature (two node
+    sets of ~10^4 Legendre roots, 15 s) before refusing from k = 14 on: mu_k of exp(t)
+    falls below the float64 round-off floor there, which a kmax = 64 pass already shows."""
+    from specbias.spectra import _quadrature
+
+    passes = []
+    real = _quadrature._two_passes
+    monkeypatch.setattr(
+        _quadrature, "_two_passes", lambda kern, d, kmax: passes.append(kmax) or real(kern, d, kmax)
+    )
+    with pytest.raises(specbias.AccuracyError, match="from k=14 on"):
+        specbias.eigenvalues("expr:exp(t)", 3, 4000, rtol=1)
+    assert passes == [64]
+    line = one_line_error("spectrum", "--kernel", "expr:exp(t)", "--d", "3", "--kmax", "4000",
+                          "--rtol", "1")  # fmt: skip
+    assert "cannot certify" in line
+
+
+@pytest.mark.parametrize(
+    ("kern", "d", "rtol"),
+    [
+        ("expr:exp(t)", 3, 1e-10),
+        ("expr:exp(t)", 5, 1e-3),
+        ("ntk:depth=2", 3, 1e-10),
+        ("ntk:depth=2", 3, 1e-4),  # accepted both ways
+        ("expr:exp(50*t)", 3, 1e-6),  # a sharp kernel
+        ("arccos1:depth=3", 5, 1e-8),
+    ],
+)
+def test_quadrature_early_refusal_agrees_with_the_full_pass(monkeypatch, kern, d, rtol):
+    from specbias.spectra import _quadrature
+
+    def outcome():
+        try:
+            return specbias.eigenvalues(kern, d, 600, rtol=rtol).log_abs.tolist()
+        except specbias.AccuracyError:
+            return "refused"
+
+    early = outcome()
+    monkeypatch.setattr(_quadrature, "QUADRATURE_STAGES", ())
+    assert outcome() == early
+
+
+def test_curve_uncertifiable_n_refused_before_the_stages():
+    """ntk, d = 3, n = 1e11 ran the x4 truncation stages up to K = 2^20 (15-20 s) before
+    refusing with a bound of 1.5e4; the decay-law lower bound says so before any stage."""
+    stages = []
+    target = specbias.smooth_target(3, 2.0, "even")
+    for n in ([1e11], [1e9, 1e12], [1e7]):
+        with pytest.raises(specbias.AccuracyError, match="too large to certify"):
+            specbias.learning_curve("ntk", target, n, progress=lambda *a: stages.append(a))
+    with pytest.raises(specbias.AccuracyError, match="too large to certify"):
+        specbias.learning_curve("ntk", specbias.smooth_target(2, 2.0), [1e5])
+    assert stages == []
+    line = one_line_error("curve", "--kernel", "ntk", "--d", "3", "--nu", "2", "--n",
+                          "100000000000")  # fmt: skip
+    assert "too large to certify" in line
+    lc = specbias.learning_curve("ntk", target, [1e11], ridge=1.0)  # a ridge resolves it
+    assert np.isfinite(lc.gen_error).all()
+
+
+@pytest.mark.parametrize(
+    ("kern", "d", "n", "big_k", "parity"),
+    [
+        ("ntk", 3, 1e5, 4096, "even"),
+        ("laplace", 3, 1e5, 4096, "all"),
+        ("ntk", 2, 1e3, 4096, "even"),
+        ("arccos1", 3, 1e5, 1024, "even"),
+        ("ntk-bias", 3, 1e5, 4096, "all"),
+        ("ntk", 5, 1e8, 1024, "even"),
+    ],
+)
+def test_truncation_lower_bound_is_below_the_computed_bound(kern, d, n, big_k, parity):
+    """The pre-check's estimate never exceeds the bound the stage itself certifies
+    (measured ratios 2.7-77), so it cannot refuse a curve the stages would accept."""
+    from specbias.theory._truncation import truncation_lower_bound
+
+    target = specbias.smooth_target(d, 2.0, parity)
+    lc = specbias.learning_curve(kern, target, [n], kmax=big_k, rtol=1e30)
+    lb = truncation_lower_bound(specbias.kernel(kern), d, n * math.exp(1e-3), 0.0, big_k)
+    assert 0 < lb <= lc.tail_bound.max()

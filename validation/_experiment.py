@@ -47,7 +47,13 @@ from ._limits import kernel_regression, min_variation_norm_interpolation
 from ._sliding import l1_ensemble
 from ._sphere import sample_sphere_np
 from ._store import ResultStore
-from ._targets_sample import sample_target, target_variance
+from ._targets_sample import (
+    CONSTANT_TEACHER,
+    LABEL_CONVENTION,
+    TEST_ERROR_DEFINITION,
+    sample_target,
+    target_variance,
+)
 
 REGIMES = ("feature", "lazy")
 SOLVERS = ("train", "limit")
@@ -93,6 +99,8 @@ class ValidationConfig:
         d: dimension, data uniform on S^{d-1} (>= 2).
         nu_t: teacher smoothness (> 0); teacher ``abs-power-rf:a=nu_t-1/2``
             (nu_t - 1/2 must not be an even integer: that teacher is a polynomial).
+            ``math.inf``: the constant target f* = 1 (labels y = 1, errors are plain
+            MSEs; ``solver="limit"`` only), predicted beta = 2 alpha/(d-1).
         regimes: subset of ``("feature", "lazy")``.
         n_values: training-set sizes (>= 2 distinct positive integers, sorted).
         seeds: independent draws (data, teacher, initialization) per n.
@@ -168,9 +176,9 @@ class ValidationConfig:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "d", _int("d", self.d, 2))
-        set_(self, "nu_t", check_nu(self.nu_t))
+        set_(self, "nu_t", check_nu(self.nu_t, allow_inf=True))
         a = self.nu_t - 0.5
-        if abs(a - 2 * round(a / 2)) < 1e-12:
+        if math.isfinite(a) and abs(a - 2 * round(a / 2)) < 1e-12:
             raise InputError(
                 f"nu_t = {self.nu_t:g} gives the teacher |w.x|^{a:g}, a polynomial (a is an "
                 "even integer): its learning curve has no power law; pick another nu_t"
@@ -195,6 +203,12 @@ class ValidationConfig:
         if len(ns) < 2:
             raise InputError(
                 f"need at least 2 distinct training-set sizes n to fit an exponent, got {ns}"
+            )
+        if math.isinf(self.nu_t) and self.solver != "limit":
+            raise InputError(
+                "nu_t = inf (the constant target) runs with solver 'limit' only: its "
+                "trained-net protocol (alpha-trick at tiny alpha, arXiv 2206.12314 Fig. 4) "
+                f"is not implemented; got solver {self.solver!r}"
             )
         set_(self, "n_values", tuple(ns))
         set_(self, "seeds", _int("seeds", self.seeds, 1))
@@ -274,6 +288,8 @@ class ValidationConfig:
     # -- derived ------------------------------------------------------------------------
     @property
     def teacher(self) -> str:
+        if math.isinf(self.nu_t):
+            return CONSTANT_TEACHER
         return f"abs-power-rf:a={self.nu_t - 0.5:g}"
 
     @property
@@ -296,7 +312,7 @@ class ValidationConfig:
             "kind": STORE_KIND,
             "d": self.d,
             "teacher": self.teacher,
-            "nu_t": self.nu_t,
+            "nu_t": _num(self.nu_t),  # null: the constant target (JSON has no inf)
             "regime": regime,
             "solver": solver,
             "n": n,
@@ -342,6 +358,7 @@ class ValidationConfig:
         out["regimes"] = list(self.regimes)
         out["n_values"] = list(self.n_values)
         out["teacher"] = self.teacher
+        out["nu_t"] = _num(self.nu_t)
         return out
 
     @classmethod
@@ -544,13 +561,13 @@ class ValidationResult:
             "units_computed": self.computed,
             "units_skipped": self.skipped,
             "seconds": round(self.seconds, 3),
-            "test_error_definition": "mean over test points of (f(x) - f*(x))^2 / Var f*(x)",
-            "label_convention": (
-                "trained nets are fitted to y / sqrt(K_T(1)) (unit variance); limits are "
-                "linear in y; every test_error is MSE / K_T(1); label noise (variance "
-                "`noise`) is added before the rescaling"
-            ),
+            "test_error_definition": TEST_ERROR_DEFINITION[self._target_kind],
+            "label_convention": LABEL_CONVENTION[self._target_kind],
         }
+
+    @property
+    def _target_kind(self) -> str:
+        return CONSTANT_TEACHER if self.config.teacher == CONSTANT_TEACHER else "field"
 
 
 def _separated(feature: PowerLawFit, lazy: PowerLawFit) -> bool | None:

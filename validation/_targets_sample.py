@@ -12,6 +12,11 @@ teachers, nearly coincident points); it adds independent noise of that variance,
 is the smallest of the ladder 0, 1e-14 trace/N, x10, ... that works, and is
 reported in the result.
 
+The constant target (``nu_t = inf``, teacher name ``"constant"``; arXiv 2206.12314
+Fig. 4) is not a centred field: its labels are y = 1 exactly (plus label noise), and
+unit variance is not defined for it, so errors are plain mean squared errors (the
+zero predictor's error E f*^2 is 1, as K_T(1) is for the fields).
+
 The module never imports JAX.
 """
 
@@ -26,6 +31,26 @@ from .._errors import AccuracyError, InputError
 from ..spectra import Kernel
 from ..spectra import kernel as parse_kernel
 from ._limits import MAX_REL_JITTER, check_sphere_points, gram_matrix, jittered_cholesky
+
+#: Teacher name of the constant target f* = 1 (``ValidationConfig(nu_t=math.inf)``).
+CONSTANT_TEACHER = "constant"
+#: ``label_convention`` and ``test_error_definition`` of validate's JSON, per target.
+LABEL_CONVENTION = {
+    "field": (
+        "trained nets are fitted to y / sqrt(K_T(1)) (unit variance); limits are "
+        "linear in y; every test_error is MSE / K_T(1); label noise (variance "
+        "`noise`) is added before the rescaling"
+    ),
+    CONSTANT_TEACHER: (
+        "constant target f* = 1 (nu_t = inf): labels y = 1 (plus label noise of variance "
+        "`noise`), not rescaled (unit variance is not defined for a constant); "
+        "test_error = mean squared error, the zero predictor's error being 1"
+    ),
+}
+TEST_ERROR_DEFINITION = {
+    "field": "mean over test points of (f(x) - f*(x))^2 / Var f*(x)",
+    CONSTANT_TEACHER: "mean over test points of (f(x) - 1)^2 (f* = 1)",
+}
 
 
 class TargetSample(NamedTuple):
@@ -43,12 +68,16 @@ class TargetSample(NamedTuple):
 def target_variance(teacher: str | Kernel) -> float:
     """Var f*(x) = K_T(1): the error of the zero predictor, used to normalize errors.
 
+    For the constant target (``"constant"``) it is E f*^2 = 1 (errors stay MSEs).
+
     Examples:
         >>> round(target_variance("abs-power-rf:a=1"), 12)  # E[(w.x)^2] = 1
         1.0
         >>> round(target_variance("abs-power-rf:a=2"), 12)  # E[(w.x)^4] = 3
         3.0
     """
+    if isinstance(teacher, str) and teacher == CONSTANT_TEACHER:
+        return 1.0  # E f*^2 of f* = 1: the zero predictor's error
     value = float(parse_kernel(teacher).phi(1.0))
     if not (np.isfinite(value) and value > 0):
         raise InputError(f"teacher {teacher!s} has K_T(1) = {value}, not a covariance")
@@ -71,7 +100,8 @@ def sample_target(
         rng: numpy Generator (the only source of randomness; same state, same draw).
         x_train: ``(n, d)`` unit vectors.
         x_test: ``(m, d)`` unit vectors (m may be 0).
-        teacher: covariance K_T as a kernel name, e.g. ``"abs-power-rf:a=1.5"``.
+        teacher: covariance K_T as a kernel name, e.g. ``"abs-power-rf:a=1.5"``, or
+            ``"constant"``: f* = 1 on every point (no field draw, jitter 0).
         noise: label-noise variance added to the training labels only (>= 0).
         jitter: None for the smallest working jitter of the ladder, or a fixed
             absolute jitter (an :class:`~specbias.AccuracyError` if it fails).
@@ -100,6 +130,8 @@ def sample_target(
         xte = check_sphere_points(xte, "x_test", xtr.shape[1])
     if not (np.isfinite(noise) and noise >= 0):
         raise InputError(f"noise variance must be finite and >= 0, got {noise!r}")
+    if isinstance(teacher, str) and teacher == CONSTANT_TEACHER:
+        return _constant_sample(rng, xtr.shape[0], xte.shape[0], noise)
     teacher_k = parse_kernel(teacher)
     target_variance(teacher_k)
     pts = np.vstack([xtr, xte])
@@ -117,6 +149,14 @@ def sample_target(
     if noise > 0:
         y_train += np.sqrt(noise) * rng.standard_normal(n)
     return TargetSample(y_train, field[n:].copy(), used)
+
+
+def _constant_sample(rng: np.random.Generator, n: int, m: int, noise: float) -> TargetSample:
+    """Labels of f* = 1: ones, plus n normals of label noise (drawn only if noise > 0)."""
+    y_train = np.ones(n)
+    if noise > 0:
+        y_train += np.sqrt(noise) * rng.standard_normal(n)
+    return TargetSample(y_train, np.ones(m), 0.0)
 
 
 def _fixed_jitter_cholesky(gram: np.ndarray, jitter: float):

@@ -30,7 +30,7 @@ from .._errors import AccuracyError, InputError, shown
 from ._conventions import CONVENTION
 from ._kernels import Kernel, kernel
 from ._multiplicity import check_dimension, harmonic_multiplicity, log_harmonic_multiplicity
-from ._quadrature import quadrature_eigenvalues
+from ._quadrature import quadrature_eigenvalues, roundoff_refusal
 
 KMAX_LIMIT = 10_000_000
 #: Peak bytes per degree of :func:`eigenvalues` (measured: 150-180 B at k = 10^6 for
@@ -165,6 +165,9 @@ def eigenvalues(
     if chosen != "quadrature":
         sign, log_abs, rel = numeric.log_eigenvalues(d, k)
     else:
+        early = roundoff_refusal(kern, d, kmax, rtol) if strict else None
+        if early is not None:
+            _refuse(kern, d, chosen, rtol, *early)
         mu, err = quadrature_eigenvalues(kern, d, kmax)
         sign = np.sign(mu).astype(np.int8)
         with np.errstate(divide="ignore"):
@@ -178,9 +181,12 @@ def eigenvalues(
         )
     bad = np.flatnonzero(rel > rtol)
     if strict and bad.size:
-        kb = int(bad[0])
-        raise AccuracyError(
-            f"{kern.spec} at d={d}: {chosen} cannot certify mu_k to rtol={rtol:g} from k={kb} on "
-            f"(estimated relative error {rel[kb]:.1e}); lower kmax or raise rtol"
-        )
+        _refuse(kern, d, chosen, rtol, int(bad[0]), float(rel[bad[0]]))
     return Spectrum(kern.spec, d, k, sign.astype(np.int8), log_abs, rel, chosen)
+
+
+def _refuse(kern: Kernel, d: int, method: str, rtol: float, k: int, rel: float):
+    raise AccuracyError(
+        f"{kern.spec} at d={d}: {method} cannot certify mu_k to rtol={rtol:g} from k={k} on "
+        f"(estimated relative error {rel:.1e}); lower kmax or raise rtol"
+    )

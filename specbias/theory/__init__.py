@@ -11,6 +11,7 @@ from ._predict import predict as predict
 from ._staircase import learned_degrees as learned_degrees
 from ._staircase import staircase as staircase
 from ._targets import Target as Target
+from ._targets import constant_target as constant_target
 from ._targets import smooth_target as smooth_target
 from ._targets import spectrum_target as spectrum_target
 from ._targets import teacher_target as teacher_target

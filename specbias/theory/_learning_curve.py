@@ -24,7 +24,9 @@ Mercer identity sum_k N mu_k = phi(1) (and sum_k N c_k = variance for the target
 the tail mass T = phi(1) - sum_{k<=K} N mu_k enters at first order (mu_k << kappa
 there), and the remainder is bounded with mu_k <= T / N(d,K+1) for k > K.  K is
 chosen automatically (x4 steps) until the certified relative error bound on
-``gen_error`` is below ``rtol``; otherwise :class:`~specbias.AccuracyError`.
+``gen_error`` is below ``rtol``; otherwise :class:`~specbias.AccuracyError` (raised
+before the stages when the sizes already show that no K <= kmax_max can get there, see
+:mod:`._truncation`).
 
 The solver works in u = log kappa (safeguarded Newton in an analytic bracket),
 vectorised over n; degrees with mu_k < 1e-2 kappa enter through power moments
@@ -46,6 +48,9 @@ from ..spectra._kernels import Kernel, kernel
 from ..spectra._multiplicity import check_dimension, log_harmonic_multiplicity
 from ..spectra._spectrum import Spectrum, eigenvalues
 from ._targets import Target
+from ._truncation import N_COUNT_MAX as N_COUNT_MAX
+from ._truncation import N_MAX as N_MAX
+from ._truncation import _check_n, refuse_uncertifiable
 
 TEST_ERROR_DEFINITION = (
     "test_mse = E0 * (sum_k N(d,k) (1-L_k)^2 c_k + sigma^2) is the mean squared error of the "
@@ -352,32 +357,6 @@ def _json_num(x: float):
     return float(x) if math.isfinite(x) else None
 
 
-#: Largest sample size: kappa(n) needs the spectrum down to mu ~ phi(1)/n, and beyond
-#: 10^15 float64 no longer resolves n + 1 from n.
-N_MAX = 1e15
-#: Largest number of sample sizes in one curve (arrays of len(n) x degrees near the cut).
-N_COUNT_MAX = 100_000
-
-
-def _dims_up_to(d: int, kmax: int) -> float:
-    """sum_{k <= kmax} N(d,k) = N(d+1, kmax) (float, may be inf)."""
-    return float(np.exp(log_harmonic_multiplicity(d + 1, kmax)))
-
-
-def _check_n(n) -> np.ndarray:
-    try:
-        arr = np.atleast_1d(np.asarray(n, dtype=np.float64))
-    except (TypeError, ValueError, OverflowError):
-        raise InputError("n must be a non-empty 1-D array of finite numbers > 0") from None
-    if arr.ndim != 1 or arr.size == 0 or not np.isfinite(arr).all() or (arr <= 0).any():
-        raise InputError("n must be a non-empty 1-D array of finite numbers > 0")
-    if arr.max() > N_MAX:
-        raise InputError(f"n must be at most {N_MAX:g}, got n = {arr.max():g}")
-    if arr.size > N_COUNT_MAX:
-        raise InputError(f"at most {N_COUNT_MAX} sample sizes per curve, got {arr.size}")
-    return arr
-
-
 def _check_nonneg(x, what: str) -> float:
     try:
         value = float(x) if not isinstance(x, (bool, str)) else math.nan
@@ -409,7 +388,7 @@ def _beta(d: int, target: Target, kern: Kernel) -> float | None:
 def _beta_cached(d: int, nu_t: float, parity: str, spec: str) -> float | None:
     from ._predict import exponent
 
-    if not (math.isfinite(nu_t) and nu_t > 0):
+    if not nu_t > 0:  # nan: unknown smoothness; inf: the constant target (beta finite)
         return None
     try:
         return float(exponent(d, nu_t, spec, parity).beta)
@@ -475,15 +454,8 @@ def learning_curve(
     if not (math.isfinite(rtol) and rtol > 0):
         raise InputError(f"rtol must be a finite number > 0, got {shown(rtol)}")
     n_all = np.concatenate([n, n * math.exp(-_H), n * math.exp(_H)])
-    if kmax is None and ridge == 0 and _dims_up_to(d, kmax_max) < float(n_all.max()):
-        # ridgeless: sum_k N L_k = n with L_k < 1 needs degrees past kmax_max, where the
-        # truncation treats mu_k << kappa; the x4 stages would only find that after minutes
-        raise AccuracyError(
-            f"learning curve at d={d}: n = {float(n.max()):g} is more than the "
-            f"{_dims_up_to(d, kmax_max):.3g} harmonic dimensions of degree <= "
-            f"{kmax_max}, so the truncation cannot be certified; use smaller n, a ridge, "
-            "or a larger kmax_max"
-        )
+    if kmax is None:  # before the x4 stages, which would take ~20 s to find out
+        refuse_uncertifiable(kern, target.name, d, n_all, ridge, rtol, kmax_max)
     phi1 = float(kern.phi(np.array([1.0]))[0])
     big_k = int(kmax) if kmax is not None else KMAX_START
     while True:

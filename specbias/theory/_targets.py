@@ -9,7 +9,7 @@ eigenvalues: uniform probability measure, P_k(1) = 1, multiplicity N(d,k) not
 included) and ``E f(x)^2 = sum_k N(d,k) c_k``.  Everything is stored in log space
 (``log c_k``, ``-inf`` for c_k = 0) because c_k underflows float64 for large d.
 
-Three families (all pure functions returning a frozen :class:`Target`):
+Four families (all pure functions returning a frozen :class:`Target`):
 
 * :func:`smooth_target`: c_k proportional to (k+1)^{-2 nu_t-(d-1)} on a parity class,
   normalised *exactly* to ``sum_k N c_k = 1`` (Hurwitz zeta sums in mpmath).
@@ -18,6 +18,8 @@ Three families (all pure functions returning a frozen :class:`Target`):
   E_{w ~ U(S^{d-1})}[sigma(w.x) sigma(w.y)] (Funk-Hecke).  For sigma = |t|^a the
   spectrum vanishes on odd k and decays as k^{-(2a+d)}, i.e. nu_t = a + 1/2.
 * :func:`spectrum_target`: a user-given array c_0..c_K (zero beyond K).
+* :func:`constant_target`: f* = 1, c_0 = 1 only (nu_t = inf, the limit of
+  :func:`smooth_target`; arXiv 2206.12314 Fig. 4).
 
 Each target knows its smoothness ``nu_t`` (exact from the decay law when the
 spectrum has one, otherwise a least-squares fit of the computed spectrum, see
@@ -216,16 +218,18 @@ def smooth_target(d: int, nu_t: float, parity: str = "all") -> Target:
 
     ``A`` is exact: sum_k N(d,k)(k+1)^{-s} is a finite sum of zeta values because
     N(d,k) is a polynomial of degree d-2 in k+1 (evaluated in mpmath).
+    ``nu_t = math.inf`` gives :func:`constant_target` (the limit of the normalised
+    spectrum on a parity class that contains k = 0).
 
     >>> t = smooth_target(3, 1.0)
     >>> round(float(sum((2 * k + 1) * c for k, c in enumerate(t.c(20000)))), 4)
     1.0
     """
     d = check_dimension(d)
-    nu = check_nu(nu_t)
-    if not (math.isfinite(nu) and nu > 0):
-        raise InputError(f"nu_t must be a finite number > 0, got {nu_t!r}")
+    nu = check_nu(nu_t, allow_inf=True)
     parity = _check_parity(parity)
+    if math.isinf(nu):
+        return constant_target(d, parity)
     gamma = 2 * nu + d - 1
     log_a = -_log_smooth_norm(d, gamma, parity)
 
@@ -242,6 +246,34 @@ def smooth_target(d: int, nu_t: float, parity: str = "all") -> Target:
     return Target(
         f"smooth:nu={nu:g},parity={parity}", d, nu, parity, 1.0, "exact", log_c, None, tail_bound
     )
+
+
+def constant_target(d: int, parity: str = "all") -> Target:
+    """The constant target f* = 1: c_0 = 1, c_k = 0 for k >= 1 (nu_t = inf).
+
+    It is the nu_t -> inf limit of :func:`smooth_target`: A (k+1)^{-gamma} with
+    sum_k N c_k = 1 tends to the indicator of k = 0 as gamma -> inf, on ``even`` or
+    ``all`` degrees (an ``odd`` class has no k = 0 and is refused).  Its variance
+    E f*^2 = 1 is the error of the zero predictor (f* is not centred: the label is
+    y = 1, not a unit-variance field).  Learning curves: error ~ n^(-2 alpha/(d-1))
+    (:mod:`specbias.theory._predict`).
+
+    >>> t = constant_target(3)
+    >>> t.nu_t, t.parity, t.c(3).tolist(), t.tail_mass(0)
+    (inf, 'even', [1.0, 0.0, 0.0, 0.0], 0.0)
+    """
+    d = check_dimension(d)
+    if _check_parity(parity) == "odd":
+        raise InputError(
+            "the constant target (nu_t = inf) lives on degree 0: parity 'odd' has no k = 0"
+        )
+
+    def log_c(kmax: int) -> np.ndarray:
+        out = np.full(kmax + 1, -np.inf)
+        out[0] = 0.0
+        return out
+
+    return Target("constant", d, math.inf, "even", 1.0, "exact", log_c, None, lambda k: 0.0)
 
 
 def _nu_from_alpha(alpha: float, d: int) -> float:
