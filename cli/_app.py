@@ -55,7 +55,20 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    pass  # the app's help text is given to typer.Typer above
+    """The app's help text is given to typer.Typer above."""
+    _float64_jax()
+
+
+def _float64_jax() -> None:
+    """Entry point: trained nets (validate, check) run in float64 JAX.  Set through the
+    environment variable JAX reads at import, so JAX is not imported here (worker
+    processes can still be forked) and the library never touches ``jax.config``."""
+    import os
+    import sys
+
+    os.environ["JAX_ENABLE_X64"] = "1"
+    if "jax" in sys.modules:  # already imported (e.g. the CLI called in-process)
+        sys.modules["jax"].config.update("jax_enable_x64", True)
 
 
 app.command("predict")(predict)

@@ -21,6 +21,15 @@ without reference tests (``pytest -m slow``).
 
 from __future__ import annotations
 
+import os
+
+# JAX configuration of the test session (the library never changes jax.config): float64,
+# strict dtype promotion and no implicit rank promotion.  Environment variables, read by
+# JAX at import, so that nothing imports JAX just to configure it.
+os.environ["JAX_ENABLE_X64"] = "1"
+os.environ["JAX_NUMPY_DTYPE_PROMOTION"] = "strict"
+os.environ["JAX_NUMPY_RANK_PROMOTION"] = "raise"
+
 import concurrent.futures as cfut
 import multiprocessing
 import os

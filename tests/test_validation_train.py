@@ -68,9 +68,9 @@ def _ntk_formula(p: Params, x1, x2, bias: bool):
     """Explicit per-neuron tangent kernel (1/H) sum_h [s s' + w^2 s. s.' (x.x' + bias)]."""
     z1, z2 = x1 @ p.theta.T, x2 @ p.theta.T
     if bias:
-        z1, z2 = z1 + p.b, z2 + p.b
+        z1, z2 = z1 + p.b[None, :], z2 + p.b[None, :]
     s1, s2 = jnp.maximum(z1, 0), jnp.maximum(z2, 0)
-    d1, d2 = (z1 > 0) * p.w, (z2 > 0) * p.w
+    d1, d2 = (z1 > 0).astype(z1.dtype) * p.w[None, :], (z2 > 0).astype(z2.dtype) * p.w[None, :]
     dots = x1 @ x2.T + (1.0 if bias else 0.0)
     return (s1 @ s2.T + dots * (d1 @ d2.T)) / p.theta.shape[0]
 
@@ -290,7 +290,7 @@ def test_kink_sliding_keeps_going(kink_problem):
     hist = np.concatenate([[float(res.loss0)] * 2, np.asarray(res.loss_history)])
     two_step_max = np.maximum(hist[1:], hist[:-1])[: int(res.accepted) + 1]
     assert np.all(np.diff(two_step_max) <= 0)
-    z = xs[0] @ res.params.theta.T + res.params.b
+    z = xs[0] @ res.params.theta.T + res.params.b[None, :]
     # a hyperplane is pinned on a data point, up to the O(dt) zig-zag (|z| ~ 1 otherwise)
     assert float(jnp.abs(z).min()) < 1e-3
     # large zig-zag steps may switch to a nearby branch: a few percent in time (measured 5%)

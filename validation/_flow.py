@@ -142,10 +142,10 @@ def tangent_gram(params: Params, x1: jax.Array, x2: jax.Array, cfg: NetConfig) -
     z1 = x1 @ params.theta.T
     z2 = x2 @ params.theta.T
     if params.b is not None:
-        z1, z2 = z1 + params.b, z2 + params.b
+        z1, z2 = z1 + params.b[None, :], z2 + params.b[None, :]
     a1, a2 = jax.nn.relu(z1), jax.nn.relu(z2)
-    d1 = (z1 > 0).astype(z1.dtype) * params.w
-    d2 = (z2 > 0).astype(z2.dtype) * params.w
+    d1 = (z1 > 0).astype(z1.dtype) * params.w[None, :]
+    d2 = (z2 > 0).astype(z2.dtype) * params.w[None, :]
     inner = x1 @ x2.T + (1.0 if params.b is not None else 0.0)
     return (a1 @ a2.T + (d1 @ d2.T) * inner) / cfg.width
 

@@ -182,7 +182,7 @@ def init_params(cfg: NetConfig, *, key: jax.Array, dtype=None) -> Params:
 def _hidden(p: Params, x: jax.Array) -> jax.Array:
     pre = x @ p.theta.T
     if p.b is not None:
-        pre = pre + p.b
+        pre = pre + jnp.expand_dims(p.b, tuple(range(pre.ndim - 1)))
     return jax.nn.relu(pre)
 
 

@@ -392,7 +392,7 @@ def _beta_cached(d: int, nu_t: float, parity: str, spec: str) -> float | None:
         return None
     try:
         return float(exponent(d, nu_t, spec, parity).beta)
-    except Exception:  # no decay law for this kernel: no prediction
+    except (InputError, AccuracyError):  # no decay law for this kernel: no prediction
         return None
 
 

@@ -1,0 +1,225 @@
+"""Validation sweeps: one unit of work (data draw, limit solve or trained nets)."""
+
+from __future__ import annotations
+
+import math
+import time
+import zlib
+
+import numpy as np
+
+from ._config import ValidationConfig
+from ._limits import kernel_regression, min_variation_norm_interpolation
+from ._sliding import l1_ensemble
+from ._sphere import sample_sphere_np
+from ._targets_sample import (
+    sample_target,
+    target_variance,
+)
+
+# ------------------------------------------------------------------------------------
+# running
+
+
+def _data(cfg: ValidationConfig, n: int, seed_index: int):
+    rng = np.random.default_rng([cfg.seed, n, seed_index])
+    x_train = sample_sphere_np(n, cfg.d, rng=rng)
+    x_test = sample_sphere_np(cfg.n_test, cfg.d, rng=rng)
+    sample = sample_target(rng, x_train, x_test, cfg.teacher, noise=cfg.noise)
+    return x_train, x_test, sample
+
+
+def _run_limit(cfg, regime, n, seed_index, data) -> dict:
+    x_train, x_test, s = data
+    if regime == "lazy":
+        out = kernel_regression(x_train, s.y_train, x_test, "ntk")
+        pred, extra = out.prediction, {"solver_jitter": out.jitter}
+    else:
+        rng = np.random.default_rng([cfg.seed, n, seed_index, 1])
+        fit = min_variation_norm_interpolation(
+            x_train, s.y_train, x_test, rng=rng, method=cfg.feature_method, n_dict=cfg.n_dict
+        )
+        pred = fit.prediction
+        extra = {
+            "n_atoms": fit.n_atoms,
+            "l1_norm": fit.l1_norm,
+            "train_residual": fit.residual,
+            "dual_violation": fit.dual_violation,
+        }
+    return {"test_mse": float(np.mean((pred - s.y_test) ** 2)), **extra}
+
+
+def _run_train(cfg, regime, n, seed_index, data) -> dict:
+    """Train ``cfg.ensemble`` nets on one draw (unit-variance labels), see PROTOCOL.
+
+    Returned MSEs are in the original label units (scaled back by K_T(1)).
+    """
+    x_train, x_test, s = data
+    scale = math.sqrt(target_variance(cfg.teacher))
+    y_train, y_test = s.y_train / scale, s.y_test / scale
+    if regime == "lazy":
+        key = _init_key(cfg, n, seed_index)
+        obs = _train_lazy(cfg, cfg.width, x_train, y_train, x_test, y_test, key)
+        if cfg.width2:
+            small = _train_lazy(cfg, cfg.width2, x_train, y_train, x_test, y_test, key)
+            obs["test_mse_width2"] = small["test_mse"]
+            obs["test_mse_ensemble_width2"] = small["test_mse_ensemble"]
+        limit = kernel_regression(x_train, y_train, x_test, "ntk").prediction
+        obs["limit_test_mse"] = float(np.mean((limit - y_test) ** 2))
+    elif cfg.feature_protocol == "l1":
+        rngs = [
+            np.random.default_rng([cfg.seed, n, seed_index, 7, e])
+            for e in range(cfg.feature_ensemble)
+        ]
+        obs = l1_ensemble(
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            width=cfg.feature_width,
+            rngs=rngs,
+            conv_rtol=cfg.conv_rtol,
+        )
+    else:
+        key = _init_key(cfg, n, seed_index)
+        obs = _train_feature(cfg, x_train, y_train, x_test, y_test, key)
+    for k in [k for k in obs if "test_mse" in k or k == "train_mse"]:
+        v = obs[k]
+        obs[k] = [u * scale**2 for u in v] if isinstance(v, list) else v * scale**2
+    obs["label_scale"] = scale
+    return obs
+
+
+def _init_key(cfg, n, seed_index):
+    import jax
+
+    return jax.random.key(zlib.crc32(f"{cfg.seed}/{n}/{seed_index}/init".encode()))
+
+
+def _members(net, key, count: int):
+    import jax
+    import jax.numpy as jnp
+
+    from ._network import init_params
+
+    keys = jax.random.split(key, count)
+    return jax.vmap(lambda k: init_params(net, key=k, dtype=jnp.float64))(keys)
+
+
+def _summarize(net, params, params0, x_train, y_train, x_test, y_test, stops, extra):
+    """Mean single-net observables, ensemble-averaged predictor, stop reasons."""
+    import jax
+    import jax.numpy as jnp
+
+    from ._network import apply
+    from ._train import observables
+
+    xt, xs = jnp.asarray(x_train), jnp.asarray(x_test)
+    per = []
+    preds = []
+    for e in range(params.w.shape[0]):
+        p = jax.tree.map(lambda a, e=e: a[e], params)
+        p0 = jax.tree.map(lambda a, e=e: a[e], params0)
+        per.append(observables(p, p0, xt, y_train, xs, y_test, net))
+        preds.append(np.asarray(apply(p, p0, xs, net)))
+    mean_pred = np.mean(preds, axis=0)
+    out = {k: float(np.mean([o[k] for o in per])) for k in per[0]}
+    out["test_mse_members"] = [o["test_mse"] for o in per]
+    out["test_mse_ensemble"] = float(np.mean((mean_pred - y_test) ** 2))
+    out["stop_reasons"] = list(stops)
+    out["stop_reason"] = max(set(stops), key=lambda r: (r != "converged", stops.count(r)))
+    out.update(extra)
+    return out
+
+
+def _train_lazy(cfg, width, x_train, y_train, x_test, y_test, key) -> dict:
+    import jax.numpy as jnp
+
+    from ._flow import train_flow
+    from ._network import NetConfig
+
+    net = NetConfig(width, cfg.d, xi=1.0, alpha=cfg.lazy_alpha)
+    params0 = _members(net, key, cfg.ensemble)
+    res = train_flow(
+        params0,
+        jnp.asarray(x_train),
+        jnp.asarray(y_train),
+        net,
+        x_test=jnp.asarray(x_test),
+        y_test=jnp.asarray(y_test),
+        rel_tol=cfg.rel_tol,
+        conv_rtol=cfg.conv_rtol,
+        max_steps=min(cfg.max_steps, 10_000),
+        ensemble=True,
+    )
+    stops = res.stop_reason
+    extra = {
+        "steps": int(np.max(res.steps)),
+        "train_time": float(np.max(res.time)),
+        "test_change": float(np.nanmax(res.test_change)),
+        "dtype": res.dtype,
+        "method": "etd1",
+    }
+    return _summarize(net, res.params, params0, x_train, y_train, x_test, y_test, stops, extra)
+
+
+def _train_feature(cfg, x_train, y_train, x_test, y_test, key) -> dict:
+    import jax.numpy as jnp
+
+    from ._network import NetConfig
+    from ._train import train_ensemble
+
+    net = NetConfig(cfg.feature_width, cfg.d, xi=0.0)
+    params0 = _members(net, key, cfg.feature_ensemble)
+    res = train_ensemble(
+        params0,
+        jnp.asarray(x_train),
+        jnp.asarray(y_train),
+        net,
+        rel_tol=cfg.rel_tol,
+        max_steps=cfg.max_steps,
+    )
+    stops = res.stop_reason
+    extra = {
+        "steps": int(np.max(res.steps)),
+        "train_time": float(np.max(res.time)),
+        "dtype": res.dtype,
+        "method": "adaptive-gd",
+    }
+    return _summarize(net, res.params, params0, x_train, y_train, x_test, y_test, stops, extra)
+
+
+def _describe(unit) -> str:
+    regime, solver, n, k = unit
+    return f"{regime}/{solver} n={n} seed {k}"
+
+
+class _DataCache:
+    """The data of the last (n, seed index) asked for: units are ordered so that
+    both regimes of a draw come one after the other and share one sample."""
+
+    def __init__(self, cfg: ValidationConfig) -> None:
+        self.cfg, self.key, self.data = cfg, None, None
+
+    def __call__(self, unit) -> tuple:
+        key = (unit[2], unit[3])
+        if key != self.key:
+            self.key, self.data = key, _data(self.cfg, *key)
+        return self.data
+
+
+def _compute_unit(cfg: ValidationConfig, unit, data) -> dict:
+    """Observables of one (regime, solver, n, seed index) unit on its data draw."""
+    regime, solver, n, k = unit
+    runner = _run_limit if solver == "limit" else _run_train
+    t = time.monotonic()
+    obs = runner(cfg, regime, n, k, data)
+    var = target_variance(cfg.teacher)
+    for key in [key for key in obs if key.startswith(("test_mse", "limit_test_mse"))]:
+        v = obs[key]
+        new = key.replace("test_mse", "test_error")
+        obs[new] = [u / var for u in v] if isinstance(v, list) else v / var
+    obs["target_jitter"] = data[2].jitter
+    obs["seconds"] = time.monotonic() - t
+    obs["device"] = "cpu" if cfg.numpy_unit(unit) else cfg.device
+    return obs
