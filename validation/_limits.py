@@ -33,13 +33,21 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
-from scipy.optimize import nnls
 from threadpoolctl import threadpool_limits
 
 from .._errors import AccuracyError, InputError
 from ..spectra import Kernel
 from ..spectra import kernel as parse_kernel
 from ._capbound import sup_abs_dual
+from ._pricing import (
+    SAME_DIRECTION,
+    _random_directions,
+    cell_maxima,
+    dual_search,
+    dual_values,
+    local_search,
+    sorted_distinct,
+)
 from ._simplex import L1Simplex
 
 # |x| may differ from 1 by float32 round-off (1e-7) but not more.
@@ -48,12 +56,6 @@ SPHERE_TOL = 1e-6
 # first 0, then 1e-14, 1e-13, ... up to MAX_REL_JITTER.
 FIRST_REL_JITTER = 1e-14
 MAX_REL_JITTER = 1e-4
-# Two unit directions closer than this (Euclidean) are the same neuron; g_lambda is
-# Lipschitz with constant sum|lambda| (often 1e2..1e4), so this must stay tiny.
-SAME_DIRECTION = 1e-12
-# Search end points with |g| below this are not worth the exact cell maximization
-# (the cell maximum exceeds the ascent end point by far less in practice).
-POLISH_FROM = 0.9
 # Certified dual violation: branch and bound proves max|g_lambda| <= 1 + CERTIFY_TOL.
 # Its cost grows like the number of caps of radius ~CERTIFY_TOL / slope around every
 # peak of g (g = 1 at all n atoms); 1e-3 takes ~1e7 caps at d = 5, n = 256, while
@@ -415,6 +417,9 @@ def min_variation_norm_interpolation(
             )
             if method == "dictionary":
                 break
+            support = coef != 0
+            near = local_search(lam, xtr, theta[support], np.sign(coef[support]), rng=rng)
+            cand, val = sorted_distinct(np.vstack([cand, near[0]]), np.concatenate([val, near[1]]))
             if _violation(val) <= tol:
                 if certify:  # global: branch and bound, violators polished on their cells
                     bound = sup_abs_dual(
@@ -464,18 +469,12 @@ MAX_POLISHED_RECORDS = 512
 
 
 def _polish_records(bound, x, lam) -> tuple[np.ndarray, np.ndarray]:
-    """Exact cell maxima (:func:`_cell_maximum`) from the violating caps recorded by
+    """Exact cell maxima (:func:`._pricing.cell_maxima`) from the violating caps recorded by
     :func:`._capbound.sup_abs_dual`, distinct and sorted by decreasing value."""
-    d = x.shape[1]
     order = np.argsort(-bound.values)[:MAX_POLISHED_RECORDS]
-    cand = np.empty((len(order), d))
-    vals = np.empty(len(order))
-    for j, k in enumerate(order):
-        cand[j], vals[j] = _cell_maximum(bound.points[k], bound.signs[k], x, lam)
-    order = np.argsort(-vals)
-    cand, vals = cand[order], vals[order]
-    keep = _distinct(cand) & (vals > 0)
-    return cand[keep], vals[keep]
+    pts = np.ascontiguousarray(bound.points[order])
+    cand, vals = cell_maxima(x, np.asarray(lam, dtype=np.float64), pts, bound.signs[order])
+    return sorted_distinct(cand, vals)
 
 
 def _initial_simplex(theta, x, y, rng, method) -> tuple[L1Simplex, np.ndarray]:
@@ -537,11 +536,6 @@ def _polish(theta, c, x, y) -> np.ndarray:
     return c_ls if (new < old and same_signs) else c
 
 
-def _random_directions(rng: np.random.Generator, m: int, d: int) -> np.ndarray:
-    g = rng.standard_normal((m, d))
-    return g / np.linalg.norm(g, axis=1, keepdims=True)
-
-
 def _dense_dictionary(d: int, m: int) -> np.ndarray:
     """Uniform angle grid on S^1 (d = 2) or Fibonacci lattice on S^2 (d = 3)."""
     if m < 4:
@@ -565,106 +559,6 @@ def _starts(theta, coef, lam, x) -> tuple[np.ndarray, np.ndarray]:
     starts = np.vstack([theta[support], theta[top]])
     signs = np.concatenate([np.sign(coef[support]), np.sign(g[top])])
     return starts, np.where(signs == 0, 1.0, signs)
-
-
-def dual_values(theta, x, lam) -> np.ndarray:
-    """g_lambda(theta) = sum_i lambda_i relu(theta . x_i) for each row of ``theta``."""
-    return np.maximum(theta @ x.T, 0.0) @ lam
-
-
-def dual_search(
-    lam,
-    x,
-    starts=None,
-    signs=None,
-    *,
-    rng: np.random.Generator | None,
-    restarts: int = 256,
-    steps: int = 100,
-    polish: int = 256,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Unit directions with large |g_lambda(theta)|, sorted by decreasing |g| (heuristic).
-
-    Each start ascends s * g by projected normalized-gradient steps on the sphere
-    (step 0.5 rad decreasing linearly to 1e-3): ``starts`` with their ``signs``
-    (None: both signs), plus ``restarts`` uniform directions with both signs if
-    ``rng`` is given.  The ``polish`` best distinct
-    end points are then maximized exactly over their hyperplane-arrangement cell
-    (:func:`_cell_maximum`), those below ``POLISH_FROM`` only if none is above.
-    For d > 2 the global maximum is not guaranteed.
-
-    Returns:
-        ``(directions (k, d), values (k,))`` with values = max(g, -g) > 0.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    d = x.shape[1]
-    th_s = np.zeros((0, d)) if starts is None else np.asarray(starts, dtype=np.float64)
-    if signs is None:
-        th_s, sign_s = np.vstack([th_s, th_s]), np.repeat([1.0, -1.0], th_s.shape[0])
-    else:
-        sign_s = np.asarray(signs, dtype=np.float64)
-    th_r = _random_directions(rng, restarts, d) if rng is not None else np.zeros((0, d))
-    th = np.vstack([th_s, th_r, th_r])
-    sign = np.concatenate([sign_s, np.ones(len(th_r)), -np.ones(len(th_r))])
-    best_th = th.copy()
-    z = th @ x.T
-    best_v = sign * (np.maximum(z, 0.0) @ lam)
-    for k in range(steps):
-        grad = sign[:, None] * (((z > 0) * lam) @ x)
-        tang = grad - np.sum(grad * th, axis=1, keepdims=True) * th
-        norm = np.linalg.norm(tang, axis=1, keepdims=True)
-        step = 0.5 * (1.0 - k / steps) + 1e-3
-        th = th + step * tang / np.where(norm > 0, norm, 1.0)
-        th /= np.linalg.norm(th, axis=1, keepdims=True)
-        z = th @ x.T
-        val = sign * (np.maximum(z, 0.0) @ lam)
-        better = val > best_v
-        best_th[better], best_v[better] = th[better], val[better]
-    # distinct end points (to ~1e-6), best first, then exact maximization on their cells
-    order = np.argsort(-best_v)
-    _, first = np.unique(np.round(best_th[order] * 1e6), axis=0, return_index=True)
-    chosen = order[np.sort(first)]
-    # polish the best `polish` end points, and only those that may violate |g| <= 1
-    chosen = chosen[: max(1, min(polish, int(np.sum(best_v[chosen] > POLISH_FROM))))]
-    cand = np.empty((len(chosen), d))
-    vals = np.empty(len(chosen))
-    for j, idx in enumerate(chosen):
-        cand[j], vals[j] = _cell_maximum(best_th[idx], sign[idx], x, lam)
-    order = np.argsort(-vals)
-    cand, vals = cand[order], vals[order]
-    keep = _distinct(cand) & (vals > 0)
-    return cand[keep], vals[keep]
-
-
-def _distinct(points: np.ndarray) -> np.ndarray:
-    """Mask keeping the first of every group of rows closer than SAME_DIRECTION."""
-    keep = np.ones(len(points), dtype=bool)
-    for j in range(1, len(points)):
-        if np.min(np.linalg.norm(points[:j][keep[:j]] - points[j], axis=1)) < SAME_DIRECTION:
-            keep[j] = False
-    return keep
-
-
-def _cell_maximum(theta, sign, x, lam) -> tuple[np.ndarray, float]:
-    """argmax of sign*g on the closed arrangement cell of theta (|theta| <= 1).
-
-    On the cell C = {u : u.x_i >= 0 (i in S), u.x_i <= 0 (i not in S)} the function
-    sign*g(u) = u . v with v = sign * sum_{i in S} lambda_i x_i; its maximum over C and
-    the unit ball is |P_C v| at P_C v / |P_C v| (Moreau: v = P_C v + P_{C°} v, the
-    polar-cone part found by NNLS).
-    """
-    s = (x @ theta) > 0
-    v = sign * (lam[s] @ x[s])
-    a = np.where(s[:, None], -x, x)  # C = {u : a u <= 0}
-    mu, _ = nnls(a.T, v, maxiter=50 * max(len(x), 10))
-    p = v - a.T @ mu
-    norm = float(np.linalg.norm(p))
-    val0 = float(sign * dual_values(theta[None], x, lam)[0])
-    if norm == 0.0:
-        return theta, val0
-    t = p / norm
-    val = float(sign * dual_values(t[None], x, lam)[0])
-    return (t, val) if val >= val0 else (theta, val0)
 
 
 def _new_columns(theta: np.ndarray, new: np.ndarray) -> np.ndarray:
