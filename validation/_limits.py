@@ -56,6 +56,10 @@ SPHERE_TOL = 1e-6
 # first 0, then 1e-14, 1e-13, ... up to MAX_REL_JITTER.
 FIRST_REL_JITTER = 1e-14
 MAX_REL_JITTER = 1e-4
+# Column pool: beyond POOL_SIZE * n + 64 columns, non-basic columns with
+# |g_lambda| < POOL_KEEP are dropped (every pivot prices the whole pool).
+POOL_SIZE = 4
+POOL_KEEP = 0.5
 # Certified dual violation: branch and bound proves max|g_lambda| <= 1 + CERTIFY_TOL.
 # Its cost grows like the number of caps of radius ~CERTIFY_TOL / slope around every
 # peak of g (g = 1 at all n atoms); 1e-3 takes ~1e7 caps at d = 5, n = 256, while
@@ -442,8 +446,8 @@ def min_variation_norm_interpolation(
                     f"column generation did not converge in {max_rounds} rounds "
                     f"(dual violation {_violation(val):.2e} > tol {tol:.0e})"
                 )
-            if theta.shape[0] > 4 * n + 64:
-                keep = (coef != 0) | (np.abs(dual_values(theta, xtr, lam)) >= 0.5)
+            if theta.shape[0] > POOL_SIZE * n + 64:
+                keep = (coef != 0) | (np.abs(dual_values(theta, xtr, lam)) >= POOL_KEEP)
                 theta = theta[lp.keep_columns(keep)]
             new = _new_columns(theta, cand[val > 1.0 + tol])
             theta = np.vstack([theta, new])
