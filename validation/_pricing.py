@@ -251,6 +251,11 @@ def cell_maxima(x, lam, points, signs):
 
 # ------------------------------------------------------------------------------------
 # searches (numpy drivers of the kernels)
+def relu_features(theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``Phi[i, h] = relu(theta_h . x_i)``, shape ``(len(x), len(theta))``."""
+    return np.maximum(x @ theta.T, 0.0)
+
+
 def _random_directions(rng: np.random.Generator, m: int, d: int) -> np.ndarray:
     g = rng.standard_normal((m, d))
     return g / np.linalg.norm(g, axis=1, keepdims=True)
