@@ -109,18 +109,7 @@ def legacy_dual_search(lam, x, starts=None, signs=None, *, rng, restarts=256, st
     th_r = L._random_directions(rng, restarts, d)
     th = np.vstack([starts, th_r, th_r])
     sign = np.concatenate([signs, np.ones(len(th_r)), -np.ones(len(th_r))])
-    best_th, z = th.copy(), th @ x.T
-    best_v = sign * (np.maximum(z, 0.0) @ lam)
-    for k in range(steps):
-        grad = sign[:, None] * (((z > 0) * lam) @ x)
-        tang = grad - np.sum(grad * th, axis=1, keepdims=True) * th
-        norm = np.linalg.norm(tang, axis=1, keepdims=True)
-        th = th + (0.5 * (1.0 - k / steps) + 1e-3) * tang / np.where(norm > 0, norm, 1.0)
-        th /= np.linalg.norm(th, axis=1, keepdims=True)
-        z = th @ x.T
-        val = sign * (np.maximum(z, 0.0) @ lam)
-        better = val > best_v
-        best_th[better], best_v[better] = th[better], val[better]
+    best_th, best_v = P.ascend_numpy(x, lam, th, sign, steps)
     order = np.argsort(-best_v)
     _, first = np.unique(np.round(best_th[order] * 1e6), axis=0, return_index=True)
     chosen = order[np.sort(first)]

@@ -261,6 +261,26 @@ def _random_directions(rng: np.random.Generator, m: int, d: int) -> np.ndarray:
     return g / np.linalg.norm(g, axis=1, keepdims=True)
 
 
+def ascend_numpy(x, lam, starts, signs, steps):
+    """Reference route of :func:`ascend` on (starts x n) matrices (tests, benchmarks):
+    the same steps, O(starts n) memory per step."""
+    th, sign = np.asarray(starts, dtype=np.float64), np.asarray(signs, dtype=np.float64)
+    best_th, z = th.copy(), th @ x.T
+    best_v = sign * (np.maximum(z, 0.0) @ lam)
+    for k in range(steps):
+        grad = sign[:, None] * (((z > 0) * lam) @ x)
+        tang = grad - np.sum(grad * th, axis=1, keepdims=True) * th
+        norm = np.linalg.norm(tang, axis=1, keepdims=True)
+        step = STEP_MAX * (1.0 - k / steps) + STEP_MIN
+        th = th + step * tang / np.where(norm > 0, norm, 1.0)
+        th /= np.linalg.norm(th, axis=1, keepdims=True)
+        z = th @ x.T
+        val = sign * (np.maximum(z, 0.0) @ lam)
+        better = val > best_v
+        best_th[better], best_v[better] = th[better], val[better]
+    return best_th, best_v
+
+
 def dual_values(theta, x, lam) -> np.ndarray:
     """g_lambda(theta) = sum_i lambda_i relu(theta . x_i) for each row of ``theta``."""
     return np.maximum(theta @ x.T, 0.0) @ lam
