@@ -313,12 +313,14 @@ def min_variation_norm_interpolation(
         ``"colgen"`` (column generation): solve the LP over a pool of candidate
         neurons with the warm-started dense simplex :class:`._simplex.L1Simplex`,
         take its dual lambda, search the sphere for neurons with
-        |g_lambda(theta)| > 1 + tol (:func:`dual_search`), add them to the pool and
-        resume the simplex from the current basis.  When the search finds none, a
-        search with ``verify_restarts`` starts must confirm it; :class:`AccuracyError`
-        after ``max_rounds``.  Initial pool: the data points +-x_i and ``n_dict``
-        (default max(2n, 32)) random directions, and for d = 2 the arrangement
-        vertices +-x_i^perp.  Needs ``rng``.
+        |g_lambda(theta)| > 1 + tol (:func:`._pricing.dual_search`, global, and
+        :func:`._pricing.local_search`, around the support atoms and their
+        antipodes, where new maxima appear after each solve; numba kernels), add
+        them to the pool and resume the simplex from the current basis.  When the
+        search finds none, a search with ``verify_restarts`` starts must confirm it;
+        :class:`AccuracyError` after ``max_rounds``.  Initial pool: the data points
+        +-x_i and ``n_dict`` (default max(2n, 32)) random directions, and for d = 2
+        the arrangement vertices +-x_i^perp.  Needs ``rng``.
 
         ``"dictionary"`` (d <= 3 only): one LP over a dense deterministic dictionary of
         ``n_dict`` unit theta's, a uniform angle grid (d = 2, default 4096) or a
@@ -331,7 +333,9 @@ def min_variation_norm_interpolation(
         ``"auto"``: column generation for every d.
 
     Cost (one core, d = 3, smooth teacher): n = 128 about 2.5 s, n = 256 about
-    8 s, n = 512 about a minute; see ``benchmarks/bench_limits.py``.  BLAS runs
+    8 s, n = 512 about a minute; d = 5 with ``certify=True``, n = 256: about 45 s
+    on 2 loaded cores (pivots ~ 80 n in all, each O(n M); one branch and bound
+    ~15 s); see ``benchmarks/bench_limits.py --d5``.  BLAS runs
     single-threaded inside (the pivots are matrix-vector products, where thread
     hand-offs cost more than they save).
 
