@@ -206,7 +206,7 @@ def d5_table(cap: float, sizes=(256, 512, 1024)) -> None:
         old, pool = _run_capped(pool, d5_fit, (n, True), cap)
         new, pool = _run_capped(pool, d5_fit, (n, False), cap)
         t_old = old["seconds"] if old else cap
-        ratio = (">" if old is None else "") + (f"{t_old / new['seconds']:.1f}x" if new else "")
+        ratio = (">" if old is None else "") + f"{t_old / new['seconds']:.1f}x" if new else "n/a"
         print(f"| n = {n} | {_cells(old, cap)} | {_cells(new, cap)} | {ratio} |", flush=True)
     pool.shutdown()
     print(f"# load average after: {os.getloadavg()[0]:.2f}")
