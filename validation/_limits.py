@@ -333,7 +333,7 @@ def min_variation_norm_interpolation(
         ``"auto"``: column generation for every d.
 
     Cost (one core, d = 3, smooth teacher): n = 128 about 2.5 s, n = 256 about
-    8 s, n = 512 about a minute; d = 5 with ``certify=True``, n = 256: about 45 s
+    8 s, n = 512 about a minute; d = 5 with ``certify=True``, n = 256: 40-60 s
     on 2 loaded cores (pivots ~ 80 n in all, each O(n M); one branch and bound
     ~15 s); see ``benchmarks/bench_limits.py --d5``.  BLAS runs
     single-threaded inside (the pivots are matrix-vector products, where thread
