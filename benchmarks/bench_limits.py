@@ -17,27 +17,33 @@ Agreement: relative difference of the optimal l1 norms (the continuum optimum is
 only approached to the search's tolerance, so agreement there is ~1e-5).
 
 3. Paper scale, d = 5 (``--d5``): labels from the teacher ``abs-power-rf:a=4``
-   (nu_t = 4.5) divided by sqrt(target_variance), n = 256, 512, 1024.  Today's
-   heuristic column generation against ``certify=True`` (branch-and-bound pricing
-   and certificate, :mod:`specbias.validation._capbound`); each fit runs in its own
-   process, killed after ``--cap`` seconds (reported as "> cap").  Columns: seconds,
-   l1 norm, certified lower bound and relative duality gap, and the true dual
-   violation of the heuristic fit, measured by branch and bound on its dual.
+   (nu_t = 4.5) divided by sqrt(target_variance), n = 256, 512, 1024, both with
+   ``certify=True`` (branch-and-bound certificate, :mod:`specbias.validation._capbound`).
+   "today" is the solver before the numba pricing (numpy ascent, scipy NNLS cell
+   maxima, no local search around the atoms; reproduced here by patching the
+   library in the worker), "new" the library as it is.  Each fit runs in its own
+   process (numba caches warm), killed after ``--cap`` seconds (reported as
+   "> cap").  Columns: seconds, l1 norm, certified lower bound, relative duality
+   gap, n_A; the ratio is today / new (a lower bound when today was killed).  The
+   cold JIT compile time of the numba kernels (empty cache) is printed first.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, TimeoutError
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import linprog, nnls
 from threadpoolctl import threadpool_limits
 
 from specbias.validation import _limits as L
+from specbias.validation import _pricing as P
 from specbias.validation import sample_sphere_np, sample_target, target_variance
 from specbias.validation._capbound import sup_abs_dual
 from specbias.validation._experiment import ValidationConfig, _data
@@ -97,59 +103,123 @@ def d5_labels(n: int):
     return x, s.y_train / np.sqrt(target_variance(TEACHER))
 
 
-def d5_fit(n: int, certify: bool) -> dict:
+def legacy_dual_search(lam, x, starts=None, signs=None, *, rng, restarts=256, steps=100):
+    """Today's dual search: numpy ascent over (starts x n) matrices, scipy NNLS."""
+    d = x.shape[1]
+    th_r = L._random_directions(rng, restarts, d)
+    th = np.vstack([starts, th_r, th_r])
+    sign = np.concatenate([signs, np.ones(len(th_r)), -np.ones(len(th_r))])
+    best_th, best_v = P.ascend_numpy(x, lam, th, sign, steps)
+    order = np.argsort(-best_v)
+    _, first = np.unique(np.round(best_th[order] * 1e6), axis=0, return_index=True)
+    chosen = order[np.sort(first)]
+    chosen = chosen[: max(1, min(256, int(np.sum(best_v[chosen] > 0.9))))]
+    cand, vals = np.empty((len(chosen), d)), np.empty(len(chosen))
+    for j, idx in enumerate(chosen):
+        cand[j], vals[j] = scipy_cell_maximum(best_th[idx], sign[idx], x, lam)
+    return L.sorted_distinct(cand, vals)
+
+
+def scipy_cell_maximum(theta, sign, x, lam):
+    """Today's exact cell maximum: the cone projection by scipy's NNLS."""
+    s = (x @ theta) > 0
+    v = sign * (lam[s] @ x[s])
+    a = np.where(s[:, None], -x, x)
+    mu, _ = nnls(a.T, v, maxiter=50 * max(len(x), 10))
+    p = v - a.T @ mu
+    val0 = float(sign * L.dual_values(theta[None], x, lam)[0])
+    norm = float(np.linalg.norm(p))
+    if norm == 0.0:
+        return theta, val0
+    val = float(sign * L.dual_values((p / norm)[None], x, lam)[0])
+    return (p / norm, val) if val >= val0 else (theta, val0)
+
+
+def no_local_search(lam, x, atoms, signs, rng):
+    return np.zeros((0, x.shape[1])), np.zeros(0)
+
+
+def d5_fit(n: int, legacy: bool) -> dict:
     x, y = d5_labels(n)
+    saved = L.dual_search, L.local_search
+    if legacy:  # patched in this worker for this fit only
+        L.dual_search, L.local_search = legacy_dual_search, no_local_search
     t0 = time.perf_counter()
-    fit = L.min_variation_norm_interpolation(x, y, rng=np.random.default_rng(1), certify=certify)
+    try:
+        fit = L.min_variation_norm_interpolation(x, y, rng=np.random.default_rng(1), certify=True)
+    finally:
+        L.dual_search, L.local_search = saved
     out = {"seconds": time.perf_counter() - t0, "l1": fit.l1_norm, "rounds": fit.rounds}
-    out.update(lower=fit.certified_lower_bound, gap=fit.duality_gap, sup=fit.certified_sup)
-    if not certify:  # the heuristic's real violation, by branch and bound on its dual
-        phi = L.relu_features(fit.theta, x)
-        lam = np.linalg.lstsq(phi.T, np.sign(fit.c), rcond=None)[0]
-        out["true_violation"] = sup_abs_dual(x, lam, candidates=fit.theta, rtol=1e-3).lower - 1
+    out.update(lower=fit.certified_lower_bound, gap=fit.duality_gap, n_atoms=fit.n_atoms)
+    out.update(residual=fit.residual)
     return out
 
 
-def d5_table(cap: float) -> None:
-    print(
-        f"\n| d = 5, teacher {TEACHER}, unit-variance labels | heuristic (today) | l1 "
-        "| its true max|g| - 1 | certify=True | l1 | certified lower | gap |"
+def jit_seconds() -> float:
+    """Cold compile (empty numba cache) of the pricing and branch-and-bound kernels."""
+    x, _ = d5_labels(16)
+    lam = np.ones(16)
+    t0 = time.perf_counter()
+    P.ascend(x, lam, x[:2].copy(), np.ones(2), 2)
+    P.cell_maxima(x, lam, x[:2].copy(), np.ones(2))
+    sup_abs_dual(x, lam, max_boxes=10)
+    return time.perf_counter() - t0
+
+
+def _run_capped(pool, fn, args, cap):
+    """(result or None if killed after cap seconds, pool to use next)."""
+    fut = pool.submit(fn, *args)
+    try:
+        return fut.result(timeout=cap), pool
+    except TimeoutError:
+        for p in list(pool._processes.values()):
+            p.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        return None, ProcessPoolExecutor(max_workers=1)
+
+
+def _cells(r: dict | None, cap: float) -> str:
+    if r is None:
+        return f"> {cap:.0f} s | | | | "
+    return (
+        f"{r['seconds']:.1f} s | {r['l1']:.6f} | {r['lower']:.6f} | {r['gap']:.1e} | {r['n_atoms']}"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    with ProcessPoolExecutor(max_workers=1) as pool:
-        for n in (256, 512, 1024):
-            row = []
-            for certify in (False, True):
-                fut = pool.submit(d5_fit, n, certify)
-                try:
-                    row.append(fut.result(timeout=cap))
-                except TimeoutError:
-                    for p in list(pool._processes.values()):
-                        p.kill()
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = ProcessPoolExecutor(max_workers=1)
-                    row.append(None)
-            old, new = row
-            a = (
-                f"{old['seconds']:.1f} s | {old['l1']:.6f} | {old['true_violation']:.1e}"
-                if old
-                else f"> {cap:.0f} s | | "
-            )
-            b = (
-                f"{new['seconds']:.1f} s | {new['l1']:.6f} | {new['lower']:.6f} | {new['gap']:.1e}"
-                if new
-                else f"> {cap:.0f} s | | |"
-            )
-            print(f"| n = {n} | {a} | {b} |", flush=True)
+
+
+def d5_table(cap: float, sizes=(256, 512, 1024)) -> None:
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["NUMBA_CACHE_DIR"] = cache
+        spawn = multiprocessing.get_context("spawn")  # a fresh numba reads the env
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+            cold = pool.submit(jit_seconds).result()
+        del os.environ["NUMBA_CACHE_DIR"]
+    print(f"# cold JIT compile of the numba kernels: {cold:.1f} s (cached afterwards)")
+    print(f"# load average before: {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs")
+    print(
+        f"\n| d = 5, {TEACHER}, certify=True | today | l1 | cert. lower | gap | n_A "
+        "| new | l1 | cert. lower | gap | n_A | ratio |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    pool = ProcessPoolExecutor(max_workers=1)
+    pool.submit(jit_seconds).result()  # warm the worker's numba cache
+    for n in sizes:
+        old, pool = _run_capped(pool, d5_fit, (n, True), cap)
+        new, pool = _run_capped(pool, d5_fit, (n, False), cap)
+        t_old = old["seconds"] if old else cap
+        ratio = (">" if old is None else "") + f"{t_old / new['seconds']:.1f}x" if new else "n/a"
+        print(f"| n = {n} | {_cells(old, cap)} | {_cells(new, cap)} | {ratio} |", flush=True)
+    pool.shutdown()
+    print(f"# load average after: {os.getloadavg()[0]:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--d5", action="store_true", help="only the d = 5 paper-scale table")
     parser.add_argument("--cap", type=float, default=600.0, help="seconds per d = 5 fit")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
     args = parser.parse_args()
     if args.d5:
-        d5_table(args.cap)
+        d5_table(args.cap, tuple(args.sizes))
         return
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, BLAS 1 thread")
     with threadpool_limits(1, user_api="blas"):

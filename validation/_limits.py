@@ -33,14 +33,29 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
-from scipy.optimize import nnls
 from threadpoolctl import threadpool_limits
 
 from .._errors import AccuracyError, InputError
 from ..spectra import Kernel
 from ..spectra import kernel as parse_kernel
 from ._capbound import sup_abs_dual
-from ._simplex import L1Simplex
+from ._colgen import (  # some re-exported for the benchmarks and tests
+    _dense_dictionary,
+    _initial_simplex,
+    _new_columns,
+    _polish,
+    _polish_records,
+    _starts,
+    _violation,
+)
+from ._pricing import (
+    _random_directions,
+    dual_search,
+    dual_values,
+    local_search,
+    relu_features,
+    sorted_distinct,
+)
 
 # |x| may differ from 1 by float32 round-off (1e-7) but not more.
 SPHERE_TOL = 1e-6
@@ -48,12 +63,10 @@ SPHERE_TOL = 1e-6
 # first 0, then 1e-14, 1e-13, ... up to MAX_REL_JITTER.
 FIRST_REL_JITTER = 1e-14
 MAX_REL_JITTER = 1e-4
-# Two unit directions closer than this (Euclidean) are the same neuron; g_lambda is
-# Lipschitz with constant sum|lambda| (often 1e2..1e4), so this must stay tiny.
-SAME_DIRECTION = 1e-12
-# Search end points with |g| below this are not worth the exact cell maximization
-# (the cell maximum exceeds the ascent end point by far less in practice).
-POLISH_FROM = 0.9
+# Column pool: beyond POOL_SIZE * n + 64 columns, non-basic columns with
+# |g_lambda| < POOL_KEEP are dropped (every pivot prices the whole pool).
+POOL_SIZE = 4
+POOL_KEEP = 0.5
 # Certified dual violation: branch and bound proves max|g_lambda| <= 1 + CERTIFY_TOL.
 # Its cost grows like the number of caps of radius ~CERTIFY_TOL / slope around every
 # peak of g (g = 1 at all n atoms); 1e-3 takes ~1e7 caps at d = 5, n = 256, while
@@ -224,11 +237,6 @@ def kernel_regression(
 
 # ------------------------------------------------------------------------------------
 # feature limit
-def relu_features(theta: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``Phi[i, h] = relu(theta_h . x_i)``, shape ``(len(x), len(theta))``."""
-    return np.maximum(x @ theta.T, 0.0)
-
-
 @dataclass(frozen=True)
 class VariationNormFit:
     """Result of :func:`min_variation_norm_interpolation`.
@@ -305,12 +313,14 @@ def min_variation_norm_interpolation(
         ``"colgen"`` (column generation): solve the LP over a pool of candidate
         neurons with the warm-started dense simplex :class:`._simplex.L1Simplex`,
         take its dual lambda, search the sphere for neurons with
-        |g_lambda(theta)| > 1 + tol (:func:`dual_search`), add them to the pool and
-        resume the simplex from the current basis.  When the search finds none, a
-        search with ``verify_restarts`` starts must confirm it; :class:`AccuracyError`
-        after ``max_rounds``.  Initial pool: the data points +-x_i and ``n_dict``
-        (default max(2n, 32)) random directions, and for d = 2 the arrangement
-        vertices +-x_i^perp.  Needs ``rng``.
+        |g_lambda(theta)| > 1 + tol (:func:`._pricing.dual_search`, global, and
+        :func:`._pricing.local_search`, around the support atoms and their
+        antipodes, where new maxima appear after each solve; numba kernels), add
+        them to the pool and resume the simplex from the current basis.  When the
+        search finds none, a search with ``verify_restarts`` starts must confirm it;
+        :class:`AccuracyError` after ``max_rounds``.  Initial pool: the data points
+        +-x_i and ``n_dict`` (default max(2n, 32)) random directions, and for d = 2
+        the arrangement vertices +-x_i^perp.  Needs ``rng``.
 
         ``"dictionary"`` (d <= 3 only): one LP over a dense deterministic dictionary of
         ``n_dict`` unit theta's, a uniform angle grid (d = 2, default 4096) or a
@@ -323,7 +333,9 @@ def min_variation_norm_interpolation(
         ``"auto"``: column generation for every d.
 
     Cost (one core, d = 3, smooth teacher): n = 128 about 2.5 s, n = 256 about
-    8 s, n = 512 about a minute; see ``benchmarks/bench_limits.py``.  BLAS runs
+    8 s, n = 512 about a minute; d = 5 with ``certify=True``, n = 256: 40-60 s
+    on 2 loaded cores (pivots ~ 80 n in all, each O(n M); one branch and bound
+    ~15 s); see ``benchmarks/bench_limits.py --d5``.  BLAS runs
     single-threaded inside (the pivots are matrix-vector products, where thread
     hand-offs cost more than they save).
 
@@ -415,6 +427,9 @@ def min_variation_norm_interpolation(
             )
             if method == "dictionary":
                 break
+            support = coef != 0
+            near = local_search(lam, xtr, theta[support], np.sign(coef[support]), rng=rng)
+            cand, val = sorted_distinct(np.vstack([cand, near[0]]), np.concatenate([val, near[1]]))
             if _violation(val) <= tol:
                 if certify:  # global: branch and bound, violators polished on their cells
                     bound = sup_abs_dual(
@@ -437,8 +452,8 @@ def min_variation_norm_interpolation(
                     f"column generation did not converge in {max_rounds} rounds "
                     f"(dual violation {_violation(val):.2e} > tol {tol:.0e})"
                 )
-            if theta.shape[0] > 4 * n + 64:
-                keep = (coef != 0) | (np.abs(dual_values(theta, xtr, lam)) >= 0.5)
+            if theta.shape[0] > POOL_SIZE * n + 64:
+                keep = (coef != 0) | (np.abs(dual_values(theta, xtr, lam)) >= POOL_KEEP)
                 theta = theta[lp.keep_columns(keep)]
             new = _new_columns(theta, cand[val > 1.0 + tol])
             theta = np.vstack([theta, new])
@@ -457,50 +472,6 @@ def min_variation_norm_interpolation(
     certified = float(ys @ lam) / sup * scale
     gap = (fit.l1_norm - certified) / fit.l1_norm
     return replace(fit, certified_sup=sup, certified_lower_bound=certified, duality_gap=gap)
-
-
-# Pricing by branch and bound: at most this many recorded caps are polished per round.
-MAX_POLISHED_RECORDS = 512
-
-
-def _polish_records(bound, x, lam) -> tuple[np.ndarray, np.ndarray]:
-    """Exact cell maxima (:func:`_cell_maximum`) from the violating caps recorded by
-    :func:`._capbound.sup_abs_dual`, distinct and sorted by decreasing value."""
-    d = x.shape[1]
-    order = np.argsort(-bound.values)[:MAX_POLISHED_RECORDS]
-    cand = np.empty((len(order), d))
-    vals = np.empty(len(order))
-    for j, k in enumerate(order):
-        cand[j], vals[j] = _cell_maximum(bound.points[k], bound.signs[k], x, lam)
-    order = np.argsort(-vals)
-    cand, vals = cand[order], vals[order]
-    keep = _distinct(cand) & (vals > 0)
-    return cand[keep], vals[keep]
-
-
-def _initial_simplex(theta, x, y, rng, method) -> tuple[L1Simplex, np.ndarray]:
-    """Simplex on the initial pool (and the pool's directions); column generation adds
-    random neurons until the pool has rank n."""
-    extra = np.zeros((0, x.shape[1]))
-    for _ in range(4):
-        try:
-            pool = np.vstack([theta, extra])
-            lp = L1Simplex(y, relu_features(pool, x))
-        except InputError:
-            if method != "colgen":
-                raise InputError(
-                    f"cannot interpolate with {theta.shape[0]} neurons: points may be "
-                    "duplicated with different labels, or increase n_dict"
-                ) from None
-            extra = np.vstack([extra, _random_directions(rng, theta.shape[0], x.shape[1])])
-            continue
-        return lp, pool
-    raise InputError("cannot interpolate: the training points are duplicated with different labels")
-
-
-def _violation(values: np.ndarray) -> float:
-    """max |g| - 1 from sorted search values (-1 when nothing positive was found)."""
-    return float(values[0]) - 1.0 if values.size else -1.0
 
 
 def _assemble(theta, coef, x, y, x_test, lower, violation, atom_tol, rounds, m, method):
@@ -525,151 +496,3 @@ def _assemble(theta, coef, x, y, x_test, lower, violation, atom_tol, rounds, m, 
     if x_test is not None:
         fit = replace(fit, prediction=relu_features(th, x_test) @ c)
     return fit
-
-
-def _polish(theta, c, x, y) -> np.ndarray:
-    """Re-solve the active coefficients by least squares (same support)."""
-    phi = relu_features(theta, x)
-    c_ls = np.linalg.lstsq(phi, y, rcond=None)[0]
-    old = np.max(np.abs(phi @ c - y))
-    new = np.max(np.abs(phi @ c_ls - y))
-    same_signs = np.all(np.sign(c_ls) == np.sign(c))
-    return c_ls if (new < old and same_signs) else c
-
-
-def _random_directions(rng: np.random.Generator, m: int, d: int) -> np.ndarray:
-    g = rng.standard_normal((m, d))
-    return g / np.linalg.norm(g, axis=1, keepdims=True)
-
-
-def _dense_dictionary(d: int, m: int) -> np.ndarray:
-    """Uniform angle grid on S^1 (d = 2) or Fibonacci lattice on S^2 (d = 3)."""
-    if m < 4:
-        raise InputError(f"n_dict must be >= 4, got {m}")
-    if d == 2:
-        a = 2 * np.pi * np.arange(m) / m
-        return np.stack([np.cos(a), np.sin(a)], axis=1)
-    k = np.arange(m) + 0.5
-    z = 1 - 2 * k / m
-    r = np.sqrt(1 - z * z)
-    phi = np.pi * (1 + np.sqrt(5.0)) * k
-    return np.stack([r * np.cos(phi), r * np.sin(phi), z], axis=1)
-
-
-def _starts(theta, coef, lam, x) -> tuple[np.ndarray, np.ndarray]:
-    """Signed search starts: the LP support (sign of c_h = sign of g there) and the
-    64 pool columns with largest |g| (sign of g)."""
-    g = dual_values(theta, x, lam)
-    top = np.argsort(-np.abs(g))[:64]
-    support = coef != 0
-    starts = np.vstack([theta[support], theta[top]])
-    signs = np.concatenate([np.sign(coef[support]), np.sign(g[top])])
-    return starts, np.where(signs == 0, 1.0, signs)
-
-
-def dual_values(theta, x, lam) -> np.ndarray:
-    """g_lambda(theta) = sum_i lambda_i relu(theta . x_i) for each row of ``theta``."""
-    return np.maximum(theta @ x.T, 0.0) @ lam
-
-
-def dual_search(
-    lam,
-    x,
-    starts=None,
-    signs=None,
-    *,
-    rng: np.random.Generator | None,
-    restarts: int = 256,
-    steps: int = 100,
-    polish: int = 256,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Unit directions with large |g_lambda(theta)|, sorted by decreasing |g| (heuristic).
-
-    Each start ascends s * g by projected normalized-gradient steps on the sphere
-    (step 0.5 rad decreasing linearly to 1e-3): ``starts`` with their ``signs``
-    (None: both signs), plus ``restarts`` uniform directions with both signs if
-    ``rng`` is given.  The ``polish`` best distinct
-    end points are then maximized exactly over their hyperplane-arrangement cell
-    (:func:`_cell_maximum`), those below ``POLISH_FROM`` only if none is above.
-    For d > 2 the global maximum is not guaranteed.
-
-    Returns:
-        ``(directions (k, d), values (k,))`` with values = max(g, -g) > 0.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    d = x.shape[1]
-    th_s = np.zeros((0, d)) if starts is None else np.asarray(starts, dtype=np.float64)
-    if signs is None:
-        th_s, sign_s = np.vstack([th_s, th_s]), np.repeat([1.0, -1.0], th_s.shape[0])
-    else:
-        sign_s = np.asarray(signs, dtype=np.float64)
-    th_r = _random_directions(rng, restarts, d) if rng is not None else np.zeros((0, d))
-    th = np.vstack([th_s, th_r, th_r])
-    sign = np.concatenate([sign_s, np.ones(len(th_r)), -np.ones(len(th_r))])
-    best_th = th.copy()
-    z = th @ x.T
-    best_v = sign * (np.maximum(z, 0.0) @ lam)
-    for k in range(steps):
-        grad = sign[:, None] * (((z > 0) * lam) @ x)
-        tang = grad - np.sum(grad * th, axis=1, keepdims=True) * th
-        norm = np.linalg.norm(tang, axis=1, keepdims=True)
-        step = 0.5 * (1.0 - k / steps) + 1e-3
-        th = th + step * tang / np.where(norm > 0, norm, 1.0)
-        th /= np.linalg.norm(th, axis=1, keepdims=True)
-        z = th @ x.T
-        val = sign * (np.maximum(z, 0.0) @ lam)
-        better = val > best_v
-        best_th[better], best_v[better] = th[better], val[better]
-    # distinct end points (to ~1e-6), best first, then exact maximization on their cells
-    order = np.argsort(-best_v)
-    _, first = np.unique(np.round(best_th[order] * 1e6), axis=0, return_index=True)
-    chosen = order[np.sort(first)]
-    # polish the best `polish` end points, and only those that may violate |g| <= 1
-    chosen = chosen[: max(1, min(polish, int(np.sum(best_v[chosen] > POLISH_FROM))))]
-    cand = np.empty((len(chosen), d))
-    vals = np.empty(len(chosen))
-    for j, idx in enumerate(chosen):
-        cand[j], vals[j] = _cell_maximum(best_th[idx], sign[idx], x, lam)
-    order = np.argsort(-vals)
-    cand, vals = cand[order], vals[order]
-    keep = _distinct(cand) & (vals > 0)
-    return cand[keep], vals[keep]
-
-
-def _distinct(points: np.ndarray) -> np.ndarray:
-    """Mask keeping the first of every group of rows closer than SAME_DIRECTION."""
-    keep = np.ones(len(points), dtype=bool)
-    for j in range(1, len(points)):
-        if np.min(np.linalg.norm(points[:j][keep[:j]] - points[j], axis=1)) < SAME_DIRECTION:
-            keep[j] = False
-    return keep
-
-
-def _cell_maximum(theta, sign, x, lam) -> tuple[np.ndarray, float]:
-    """argmax of sign*g on the closed arrangement cell of theta (|theta| <= 1).
-
-    On the cell C = {u : u.x_i >= 0 (i in S), u.x_i <= 0 (i not in S)} the function
-    sign*g(u) = u . v with v = sign * sum_{i in S} lambda_i x_i; its maximum over C and
-    the unit ball is |P_C v| at P_C v / |P_C v| (Moreau: v = P_C v + P_{C°} v, the
-    polar-cone part found by NNLS).
-    """
-    s = (x @ theta) > 0
-    v = sign * (lam[s] @ x[s])
-    a = np.where(s[:, None], -x, x)  # C = {u : a u <= 0}
-    mu, _ = nnls(a.T, v, maxiter=50 * max(len(x), 10))
-    p = v - a.T @ mu
-    norm = float(np.linalg.norm(p))
-    val0 = float(sign * dual_values(theta[None], x, lam)[0])
-    if norm == 0.0:
-        return theta, val0
-    t = p / norm
-    val = float(sign * dual_values(t[None], x, lam)[0])
-    return (t, val) if val >= val0 else (theta, val0)
-
-
-def _new_columns(theta: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """The rows of ``new`` not already in ``theta`` (else :class:`AccuracyError`)."""
-    keep = [t for t in new if np.min(np.linalg.norm(theta - t, axis=1)) >= SAME_DIRECTION]
-    if not keep:
-        raise AccuracyError("column generation stalled: violating neurons already in dictionary")
-    return np.array(keep)

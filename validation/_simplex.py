@@ -214,12 +214,16 @@ class L1Simplex:
         self.c_basis[r] = t * s
         self.sign[r] = s
         # g' = A^T B'^{-T} s' = g + A^T B^{-T}(s' - s) - kappa alpha (B'^{-1} = E B^{-1})
-        alpha = self.cols.T @ self.inv[r]
+        # one pass over the pool for alpha = A^T (row r of B^{-1}) and the g update
         kappa = (d @ self.sign - self.sign[r]) / d[r]
-        g = g + ((self.sign[r] - old_sign[r]) - kappa) * alpha
+        rows = np.empty((self.inv.shape[0], 2))
+        rows[:, 0] = self.inv[r]
+        rows[:, 1] = ((self.sign[r] - old_sign[r]) - kappa) * self.inv[r]
         if crossed.size:
-            delta = self.sign[crossed] - old_sign[crossed]
-            g += self.cols.T @ (self.inv[crossed].T @ delta)
+            rows[:, 1] += self.inv[crossed].T @ (self.sign[crossed] - old_sign[crossed])
+        prod = self.cols.T @ rows
+        alpha = prod[:, 0]
+        g = g + prod[:, 1]
         # devex weights
         w_q = self.weights[j]
         self.weights = np.maximum(self.weights, (alpha / d[r]) ** 2 * w_q)

@@ -55,7 +55,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .._errors import InputError
-from ._limits import _cell_maximum, check_sphere_points, relu_features
+from ._limits import check_sphere_points, relu_features
+from ._pricing import cell_maxima
 from ._simplex import L1Simplex
 
 PROTOCOL_NAME = "l1-sliding/1"
@@ -179,16 +180,13 @@ def _slide(x, y, xt, yt, theta0, conv_rtol, max_rounds) -> SlidingResult:
             tol /= 2.0
         prev_l1 = l1
         act = np.nonzero(c)[0]
-        moved, where = [], []
-        for h in act:
-            p, v = _cell_maximum(theta[h], np.sign(c[h]), x, lam)
-            if v > 1.0 + MOVE_TOL:
-                moved.append(p)
-                where.append(h)
-        if not moved:
+        pts, vals = cell_maxima(x, lam, np.ascontiguousarray(theta[act]), np.sign(c[act]))
+        up = vals > 1.0 + MOVE_TOL
+        where = act[up]
+        if not where.size:
             stop = "kkt"
             break
-        new = np.array(moved)
+        new = pts[up]
         theta = np.vstack([theta, new])
         origin = np.concatenate([origin, origin[where]])
         lp.add_columns(relu_features(new, x))
