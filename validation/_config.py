@@ -44,6 +44,7 @@ PROTOCOL = {
     "lazy": "alpha-trick-etd1/1",  # xi = 1, alpha = lazy_alpha, ETD1/Gauss-Newton
 }
 FEATURE_PROTOCOLS = ("l1", "mean-field")
+DESIGNS = ("independent", "nested")
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, description): called before each unit and once at the end."""
@@ -103,6 +104,11 @@ class ValidationConfig:
             many more (their excess over the NTK limit is an H^-1/2 initialization
             fluctuation, removed by averaging E H ~ 6e4 neurons at d = 3, n = 256);
             the L1 nets do not fluctuate that way (n_A <= n active neurons).
+        design: ``"independent"`` (every (n, seed) draws its own points and teacher)
+            or ``"nested"`` (per seed, one teacher and one test set; the training set
+            of size n is the first n of max(n_values) points, so a seed's errors at
+            different n share their teacher: common random numbers, which narrow the
+            exponent's interval; the draw depends on max(n_values), part of the key).
 
     Labels: trained nets see ``y / sqrt(K_T(1))`` (unit variance); their test MSE is
     scaled back, so ``test_error`` (MSE / K_T(1)) means the same for every solver.
@@ -130,6 +136,7 @@ class ValidationConfig:
     feature_protocol: str = "l1"
     feature_width: int | None = None
     feature_ensemble: int | None = None
+    design: str = "independent"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -227,6 +234,8 @@ class ValidationConfig:
         set_(self, "feature_ensemble", _int("feature_ensemble", fe, 1))
         if self.feature_width > SIZE_CAPS["width"]:
             raise InputError(f"feature_width = {self.feature_width} is above the hard limit")
+        if self.design not in DESIGNS:
+            raise InputError(f"unknown design {self.design!r}; choose from {', '.join(DESIGNS)}")
         if self.feature_protocol not in FEATURE_PROTOCOLS:
             raise InputError(
                 f"unknown feature protocol {self.feature_protocol!r}; choose from "
@@ -278,6 +287,9 @@ class ValidationConfig:
             "seed_index": seed_index,
             "n_test": self.n_test,
             "noise": self.noise,
+            **(
+                {"design": "nested", "n_max": max(self.n_values)} if self.design == "nested" else {}
+            ),
         }
         if solver == "limit" and regime == "feature":
             cfg["method"] = self.feature_method
@@ -376,9 +388,10 @@ PRESETS: dict[str, dict] = {
         width2=1024,
         ensemble=16,
         feature_width=1024,
-        feature_ensemble=4,
+        feature_ensemble=2,
+        design="nested",
         solver="both",
-        n_test=256,
+        n_test=1024,
     ),
     "paper": dict(
         d=5,

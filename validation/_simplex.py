@@ -116,6 +116,13 @@ class L1Simplex:
         columns = np.asarray(columns, dtype=np.float64)
         self.cols = np.asfortranarray(np.hstack([self.cols, columns]))
 
+    def replace_columns(self, index: np.ndarray, columns: np.ndarray) -> None:
+        """Overwrite the non-basic columns ``index`` with ``(n, k)`` ``columns``."""
+        index = np.asarray(index, dtype=np.intp)
+        if np.isin(index, self.basis).any():
+            raise InputError("replace_columns: basic columns cannot be replaced")
+        self.cols[:, index] = columns
+
     def keep_columns(self, keep: np.ndarray) -> np.ndarray:
         """Drop non-basic columns where ``keep`` is False; returns the kept indices."""
         keep = np.asarray(keep, bool).copy()

@@ -61,7 +61,7 @@ from ._simplex import L1Simplex
 
 PROTOCOL_NAME = "l1-sliding/1"
 # First tolerance on the relative l1 decrease per round (then halved).
-FIRST_TOL = 1e-3
+FIRST_TOL = 1e-4
 # A slide counts only if it raises s_h g above 1 by this much (LP round-off).
 MOVE_TOL = 1e-9
 
@@ -179,14 +179,25 @@ def _slide(x, y, xt, yt, theta0, conv_rtol, max_rounds) -> SlidingResult:
                     break
             tol /= 2.0
         prev_l1 = l1
-        act = np.nonzero(c)[0]
-        pts, vals = cell_maxima(x, lam, np.ascontiguousarray(theta[act]), np.sign(c[act]))
-        up = vals > 1.0 + MOVE_TOL
-        where = act[up]
-        if not where.size:
+        g = theta @ x.T
+        sign = np.where(c != 0, np.sign(c), np.sign(np.maximum(g, 0.0) @ lam))
+        sign[sign == 0] = 1.0
+        pts, vals = cell_maxima(x, lam, theta, sign)
+        before = sign * (np.maximum(g, 0.0) @ lam)
+        act = c != 0
+        # active particles move where s g exceeds 1 (an improving column); inactive ones
+        # climb s g within their cell (conic-particle geometry: speed independent of w)
+        up = np.where(act, vals > 1.0 + MOVE_TOL, vals > before + MOVE_TOL)
+        if not np.any(up & act) and not np.any(vals[~act] > 1.0 + MOVE_TOL):
             stop = "kkt"
             break
-        new = pts[up]
+        basic = np.zeros(theta.shape[0], bool)
+        basic[lp.basis] = True
+        idle = up & ~act & ~basic
+        theta[idle] = pts[idle]  # inactive columns are simply replaced
+        lp.replace_columns(np.flatnonzero(idle), relu_features(pts[idle], x))
+        where = np.flatnonzero(up & act)
+        new = pts[where]
         theta = np.vstack([theta, new])
         origin = np.concatenate([origin, origin[where]])
         lp.add_columns(relu_features(new, x))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 import zlib
+from functools import lru_cache
 
 import numpy as np
 
@@ -22,11 +23,27 @@ from ._targets_sample import (
 
 
 def _data(cfg: ValidationConfig, n: int, seed_index: int):
+    """(x_train, x_test, TargetSample) of one draw; ``design`` says what is shared."""
+    if cfg.design == "nested":
+        return _nested(cfg, seed_index, max(cfg.n_values), n)
     rng = np.random.default_rng([cfg.seed, n, seed_index])
     x_train = sample_sphere_np(n, cfg.d, rng=rng)
     x_test = sample_sphere_np(cfg.n_test, cfg.d, rng=rng)
     sample = sample_target(rng, x_train, x_test, cfg.teacher, noise=cfg.noise)
     return x_train, x_test, sample
+
+
+@lru_cache(maxsize=2)
+def _nested_draw(cfg: ValidationConfig, seed_index: int, n_max: int):
+    rng = np.random.default_rng([cfg.seed, seed_index, n_max, 1])
+    x_all = sample_sphere_np(n_max, cfg.d, rng=rng)
+    x_test = sample_sphere_np(cfg.n_test, cfg.d, rng=rng)
+    return x_all, x_test, sample_target(rng, x_all, x_test, cfg.teacher, noise=cfg.noise)
+
+
+def _nested(cfg: ValidationConfig, seed_index: int, n_max: int, n: int):
+    x_all, x_test, s = _nested_draw(cfg, seed_index, n_max)
+    return x_all[:n], x_test, s._replace(y_train=s.y_train[:n])
 
 
 def _run_limit(cfg, regime, n, seed_index, data) -> dict:
