@@ -341,7 +341,7 @@ def double_descent(
     docstring), infinite at N = n when ridgeless.
 
     >>> r = double_descent("relu", 100, 300, [60, 300, 1500])
-    >>> r.risk[1]
+    >>> float(r.risk[1])
     inf
     """
     const = activation_constants(activation, d)
