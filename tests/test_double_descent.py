@@ -96,3 +96,23 @@ def test_to_dict_states_conventions():
     out = specbias.double_descent("relu", D, N_SAMPLES, [150, 300], ridge=1e-3).to_dict()
     assert "N lambda/d" in out["conventions"] and out["reference"] == "arXiv:1908.05355"
     assert len(out["rows"]) == 2 and out["rows"][0]["test_mse"] == out["rows"][0]["risk"]
+
+
+def test_cli_table_json_and_plot(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from specbias.cli._app import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["double-descent", "--d", "100", "--N", "150,600", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert [round(r["risk"], 3) for r in data["rows"]] == [0.617, 0.171]
+    assert "N lambda/d" in data["conventions"]
+    png = tmp_path / "dd.png"
+    out = runner.invoke(app, ["double-descent", "--d", "100", "--N", "600", "--plot", str(png)])
+    assert out.exit_code == 0 and png.stat().st_size > 0 and "conventions" in out.output
+    bad = runner.invoke(app, ["double-descent", "--d", "100", "--activation", "laplace"])
+    assert bad.exit_code == 1 and "error:" in bad.output
