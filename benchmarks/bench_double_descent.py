@@ -16,24 +16,17 @@ simulation carries its own sampling error of a few percent).
 
 from __future__ import annotations
 
-import math
 import os
 import platform
-import time
+import sys
 
 import specbias
 from specbias.theory._rf_simulation import simulate_random_features
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_curve import best_time  # best of R wall times, shared helper
+
 D, N_SAMPLES, N_FEATURES, RIDGE, NOISE = 100, 300, 600, 1e-3, 0.1
-
-
-def best_time(fn, repeats):
-    best, out = math.inf, None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:

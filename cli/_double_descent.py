@@ -73,9 +73,9 @@ def show_double_descent(r: DoubleDescent, *, as_json: bool) -> None:
         f"(lambda_bar = {r.ridge / r.mustar_sq:.4g}), tau^2 = {r.noise:g}, "
         f"F1^2 = {r.f1_sq:g}, F*^2 = {r.fstar_sq:g}"
     )
-    table = Table("n", "N", "N/n", "kappa_bar", "D (=E0)", "bias", "variance", "risk", "test_mse")
+    table = Table("n", "N", "N/n", "chi", "E0", "bias", "variance", "risk", "test_mse")
     for i in range(r.n.size):
-        vals = (r.kappa_bar[i], r.denominator[i], r.bias[i], r.variance[i], r.risk[i])
+        vals = (r.chi[i], r.e0[i], r.bias[i], r.variance[i], r.risk[i])
         table.add_row(
             f"{r.n[i]:g}",
             f"{r.N[i]:g}",

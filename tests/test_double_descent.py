@@ -14,6 +14,13 @@ from specbias.theory._double_descent import (
     solve_kappa_bar,
     target_constants,
 )
+from specbias.theory._mei_montanari import (
+    chi_ridgeless,
+    e0_expanded,
+    nu_pair,
+    risk_polynomials,
+    solve_chi,
+)
 from specbias.theory._rf_simulation import simulate_mean
 
 D, N_SAMPLES = 100, 300
@@ -45,14 +52,20 @@ def test_other_activations_and_refusals():
         target_constants((1.0, -1.0), 50)
 
 
-def test_denominator_vanishes_at_threshold():
+def test_e0_vanishes_at_threshold():
     zeta_sq = activation_constants("relu", D).zeta_sq
-    for psi in (0.5, 1.0, 3.0, 10.0):
+    for psi in (0.1, 0.5, 1.0, 3.0, 10.0, 100.0):
+        chi = solve_chi(psi, psi, 0.0, zeta_sq)
+        assert chi == chi_ridgeless(psi, zeta_sq)
+        assert abs(risk_polynomials(chi, psi, psi, zeta_sq, ridgeless=True)[0]) < 1e-12
+        # Q evaluated at the rounded chi instead: ~1e-16 of E0's psi^4-sized terms
+        e0 = risk_polynomials(chi, psi, psi, zeta_sq)[0]
+        assert abs(e0) < 1e-12 * max(1.0, psi) ** 4
         assert abs(rf_point(psi, psi, 0.0, zeta_sq)["D"]) < 1e-12
         above = rf_point(psi * (1 + 1e-9), psi, 0.0, zeta_sq)["D"]
         assert 0 < above < 1e-6  # continuous from the overparametrized side
     r = specbias.double_descent("relu", D, N_SAMPLES, [N_SAMPLES])
-    assert np.isinf(r.risk[0])
+    assert np.isinf(r.risk[0]) and np.isinf(r.risk_two_step[0])
 
 
 def test_solver_unique_positive_root_and_continuity_in_ridge():
@@ -65,6 +78,28 @@ def test_solver_unique_positive_root_and_continuity_in_ridge():
     r0 = specbias.double_descent("relu", D, N_SAMPLES, 60).risk[0]
     r1 = specbias.double_descent("relu", D, N_SAMPLES, 60, ridge=1e-12).risk[0]
     assert math.isclose(r0, r1, rel_tol=1e-6)
+
+
+def test_fixed_point_branch_and_two_routes_agree():
+    """nu = i a, a > 0 solves Definition 1; MM polynomials = two-step derivation to 1e-8."""
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        p1, p2 = np.exp(rng.uniform(-2, 3, 2))
+        z = float(np.exp(rng.uniform(-1.5, 1.5)))
+        lb = float(np.exp(rng.uniform(-8, 2))) if rng.uniform() < 0.8 else 0.0
+        chi = solve_chi(p1, p2, lb, z)
+        e0, e1, e2 = risk_polynomials(chi, p1, p2, z, ridgeless=lb == 0)
+        assert math.isclose(e0, e0_expanded(chi, p1, p2, z), rel_tol=1e-9, abs_tol=1e-9)
+        pt = rf_point(p1, p2, lb, z)
+        assert math.isclose(e1 / e0, pt["B"] / pt["D"], rel_tol=1e-8)
+        assert math.isclose(e2 / e0, 1 / pt["D"] - 1, rel_tol=1e-8, abs_tol=1e-12)
+        if lb > 0:
+            n1, n2 = nu_pair(p1, p2, lb, z)
+            xi = 1j * math.sqrt(p1 * p2 * lb)
+            assert n1.imag > 0 and n2.imag > 0
+            den = 1 - z * n1 * n2
+            assert abs(n1 - p1 / (-xi - n2 - z * n2 / den)) < 1e-9 * abs(n1)
+            assert abs(n2 - p2 / (-xi - n1 - z * n1 / den)) < 1e-9 * abs(n2)
 
 
 @pytest.mark.parametrize(

@@ -26,16 +26,21 @@ come from the kernel's Funk-Hecke eigenvalues lambda_k (:func:`specbias.eigenval
 Target: f_* = F_0 + <beta, x> + f_NL with ||beta||^2 = F1^2 (degree 1 on the sphere of
 radius sqrt d) and a degree >= 2 part of variance F*^2; F_0 is learned and drops out.
 
-Derivation (two-step deterministic equivalent; Gaussian equivalence of the features,
-the route of arXiv 1908.05355 Sec. 5): given the weights W (rows w_a), the features are
-Gaussian with covariance Sigma = mu_1^2 W W^T + mu_*^2 I (plus the constant mode), so
-ridge regression obeys the eigenlearning equations n = Tr Sigma (Sigma + kappa)^{-1} +
-lambda_n / kappa, lambda_n = n psi1 lambda, E_0 = n / (n - Tr Sigma^2 (Sigma+kappa)^{-2}).
-The spectrum of W^T W is Marchenko-Pastur with ratio psi1, whose Stieltjes transform g(z)
-solves z g^2 - (psi1 - 1 - z) g + 1 = 0.  With kappa_bar = kappa/mu_*^2,
-a = (1 + kappa_bar)/zeta^2, g = g(-a) and h1 = (g + (psi1-1)/a)/zeta^2,
-h2 = (g' + (psi1-1)/a^2)/zeta^4 (per-d traces of (e+kappa_bar)^{-1}, (e+kappa_bar)^{-2} over
-the N feature eigenvalues e = 1 + zeta^2 s), everything closes in two real positive unknowns:
+Risk (arXiv 1908.05355, Thm 1; :mod:`._mei_montanari`): chi = nu1 nu2 from the fixed point
+at xi = i sqrt(psi1 psi2 lambda_bar), reduced to one monotone real equation and bracketed
+(closed form when ridgeless), and
+
+.. math:: R = F_1^2 \\frac{E_1}{E_0} + (\\tau^2 + F_*^2)\\frac{E_2}{E_0} + F_*^2 .
+
+Derivation and independent check (two-step deterministic equivalent; Gaussian equivalence
+of the features): given the weights W (rows w_a), the features are Gaussian with covariance
+Sigma = mu_1^2 W W^T + mu_*^2 I (plus the constant mode), so ridge regression obeys the
+eigenlearning equations n = Tr Sigma (Sigma + kappa)^{-1} + lambda_n / kappa, lambda_n =
+n psi1 lambda, E_0^eig = n / (n - Tr Sigma^2 (Sigma+kappa)^{-2}).  The spectrum of W^T W is
+Marchenko-Pastur with ratio psi1, whose Stieltjes transform g(z) solves
+z g^2 - (psi1 - 1 - z) g + 1 = 0.  With kappa_bar = kappa/mu_*^2, a = (1 + kappa_bar)/zeta^2,
+g = g(-a), h1 = (g + (psi1-1)/a)/zeta^2, h2 = (g' + (psi1-1)/a^2)/zeta^4 (per-d traces of
+(e+kappa_bar)^{-1}, (e+kappa_bar)^{-2} over the N feature eigenvalues e = 1 + zeta^2 s):
 
 .. math::
 
@@ -43,17 +48,15 @@ the N feature eigenvalues e = 1 + zeta^2 s), everything closes in two real posit
     \\psi_2 = \\psi_1 - \\bar\\kappa h_1 + \\psi_1\\psi_2\\bar\\lambda/\\bar\\kappa,
 
     D = 1 - \\frac{\\psi_1 - 2\\bar\\kappa h_1 + \\bar\\kappa^2 h_2}{\\psi_2},\\qquad
-    B = 1 - \\psi_1 + h_1 + \\bar\\kappa(1+\\bar\\kappa) h_2,
-
+    B = 1 - \\psi_1 + h_1 + \\bar\\kappa(1+\\bar\\kappa) h_2,\\qquad
     R = \\frac{F_1^2 B + F_*^2 + \\tau^2}{D} - \\tau^2 .
 
-g is the positive root (the Stieltjes transform at a negative argument is positive) and the
+g is the positive root (a Stieltjes transform at a negative argument is positive) and the
 right-hand side of the kappa equation is strictly decreasing in kappa_bar, so bisection
-on a bracket finds its unique positive root: no starting point, no spurious branch.
-Ridgeless (lambda = 0) below the threshold (N < n): kappa_bar = 0 and the closed form
-D = 1 - psi1/psi2, B = 1 - psi1 + h1(0); above (N > n) kappa_bar > 0 solves
-kappa_bar h1 = psi1 - psi2.  D -> 0, the risk diverges, exactly at N = n.  D plays the
-role of E_0 in arXiv 1908.05355 (the common denominator of bias and variance).
+finds its unique root.  Ridgeless below the threshold (N < n): kappa_bar = 0, D = 1 -
+psi1/psi2.  The two routes agree to 1e-8 (E2/E0 = 1/D - 1 and E1/E0 = B/D; this identified
+E1, see :mod:`._mei_montanari`); ``risk_two_step`` keeps the second one.  D -> 0 and
+E0 -> 0 exactly at N = n when ridgeless: the risk diverges there.
 ``risk`` is E_x (f(x) - f_*(x))^2 against the clean target; ``test_mse = risk + tau^2``.
 
 Kernel limit psi1 -> inf: kernel ridge regression with kernel K and ridge n lambda/d in
@@ -75,6 +78,7 @@ from .._errors import InputError
 from ..spectra._kernels import Kernel, kernel
 from ..spectra._multiplicity import check_dimension, harmonic_multiplicity
 from ..spectra._spectrum import eigenvalues
+from ._mei_montanari import risk_polynomials, solve_chi
 from ._targets import Target, _marginal_second_moment
 
 REFERENCE = "arXiv:1908.05355"
@@ -266,11 +270,13 @@ class DoubleDescent:
     N: np.ndarray
     psi1: np.ndarray
     psi2: np.ndarray
-    kappa_bar: np.ndarray
-    denominator: np.ndarray  # D = 1/E_0 of eigenlearning; E_0 of arXiv 1908.05355
-    bias: np.ndarray  # F1^2 B / D
-    variance: np.ndarray  # (tau^2 + F*^2) (1/D - 1)
+    chi: np.ndarray  # nu1 nu2 at xi = i sqrt(psi1 psi2 lambda_bar)
+    e0: np.ndarray  # E0 of arXiv 1908.05355 (0 at N = n, ridgeless)
+    bias: np.ndarray  # F1^2 E1/E0
+    variance: np.ndarray  # (tau^2 + F*^2) E2/E0
     risk: np.ndarray
+    kappa_bar: np.ndarray  # two-step route: kappa / mu*^2
+    risk_two_step: np.ndarray  # the independent derivation (module docstring)
     conventions: str = CONVENTIONS
     reference: str = REFERENCE
 
@@ -280,11 +286,12 @@ class DoubleDescent:
 
     def to_dict(self) -> dict:
         """JSON-ready dict: constants, conventions and one row per (n, N)."""
-        keys = ("n", "N", "psi1", "psi2", "kappa_bar", "denominator", "bias", "variance")
+        keys = ("n", "N", "psi1", "psi2", "chi", "e0", "bias", "variance", "kappa_bar")
         rows = []
         for i in range(self.n.size):
             row = {k: _num(getattr(self, k)[i]) for k in keys}
             row["risk"] = _num(self.risk[i])
+            row["risk_two_step"] = _num(self.risk_two_step[i])
             row["test_mse"] = _num(self.test_mse[i])
             rows.append(row)
         return {
@@ -337,8 +344,8 @@ def double_descent(
       noise: label-noise variance tau^2 >= 0.
       target: None (F1^2 = 1, F*^2 = 0), a pair (F1^2, F*^2), or a :class:`Target`.
 
-    Returns a :class:`DoubleDescent`; ``risk`` = (F1^2 B + F*^2 + tau^2)/D - tau^2 (module
-    docstring), infinite at N = n when ridgeless.
+    Returns a :class:`DoubleDescent`; ``risk`` = F1^2 E1/E0 + (tau^2 + F*^2) E2/E0 + F*^2
+    (module docstring), infinite at N = n when ridgeless.
 
     >>> r = double_descent("relu", 100, 300, [60, 300, 1500])
     >>> float(r.risk[1])
@@ -354,11 +361,27 @@ def double_descent(
     lam_bar = ridge / const.mustar_sq
     pts = [rf_point(p1, p2, lam_bar, const.zeta_sq) for p1, p2 in zip(psi1, psi2, strict=True)]
     den = np.array([p["D"] for p in pts])
-    b = np.array([p["B"] for p in pts])
+    chi = np.array(
+        [solve_chi(p1, p2, lam_bar, const.zeta_sq) for p1, p2 in zip(psi1, psi2, strict=True)]
+    )
+    e0, e1, e2 = (
+        np.array(v)
+        for v in zip(
+            *(
+                risk_polynomials(c, p1, p2, const.zeta_sq, ridgeless=lam_bar == 0)
+                for c, p1, p2 in zip(chi, psi1, psi2, strict=True)
+            ),
+            strict=True,
+        )
+    )
+    at_threshold = (lam_bar == 0) & (psi1 == psi2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv = np.where(np.abs(den) > 1e-13, 1.0 / den, np.inf)
-        bias = np.where(np.isinf(inv), np.inf, f1 * b * inv)
-        var = np.where(np.isinf(inv), np.inf, (noise + fs) * (inv - 1.0))
+        bias = np.where(at_threshold, np.inf, f1 * e1 / e0)
+        var = np.where(at_threshold, np.inf, (noise + fs) * e2 / e0)
+        inv = np.where(den > 0, 1.0 / den, np.inf)
+        two = np.where(
+            np.isinf(inv), np.inf, (f1 * np.array([p["B"] for p in pts]) + fs + noise) * inv - noise
+        )
     risk = bias + var + fs
     return DoubleDescent(
         const.name,
@@ -374,9 +397,11 @@ def double_descent(
         NN.copy(),
         psi1,
         psi2,
-        np.array([p["kappa_bar"] for p in pts]),
-        den,
+        chi,
+        e0,
         bias,
         var,
         risk,
+        np.array([p["kappa_bar"] for p in pts]),
+        two,
     )
