@@ -46,6 +46,8 @@ def test_other_activations_and_refusals():
         c = activation_constants(name, 50)
         assert c.mustar_sq > 0 and c.mu1_sq >= 0
     assert activation_constants("abs-power:a=1.5", 50).mu1_sq == 0  # even: no linear part
+    tanh = activation_constants("expr:tanh(t)", 100)  # applied as tanh(10 t)
+    assert tanh.mu0_sq < 1e-20 and abs(tanh.mu1_sq - 0.6057**2) < 0.01  # E[G tanh G]^2
     with pytest.raises(specbias.InputError):
         activation_constants("laplace", 50)
     with pytest.raises(specbias.InputError):

@@ -147,9 +147,13 @@ def activation_constants(activation: Kernel | str, d: int) -> ActivationConstant
         lam = scale**2 * mu**2
         k1 = scale**2 * _marginal_second_moment(kern, d)
         base = kern
+    elif fam == "expr":  # sigma(t) in the expression language: phi(t) = sigma(sqrt(d) t)
+        base = _scaled_expr(kern, d)
+        scale, lam, k1 = 1.0, _squared_eigenvalues(base, d), _marginal_second_moment(base, d)
     else:
         raise InputError(
-            f"double descent needs an activation (relu, step, relu-power:a, abs-power:a) or a "
+            f"double descent needs an activation (relu, step, relu-power:a, abs-power:a, "
+            f"expr:<sigma(t)>) or a "
             f"random-feature kernel ({', '.join(_RF_KERNELS)}), got {kern.spec!r}"
         )
     mu0_sq = float(lam[0])
@@ -161,6 +165,28 @@ def activation_constants(activation: Kernel | str, d: int) -> ActivationConstant
             f", got mu1^2 = {mu1_sq:.3g}, mu*^2 = {mustar_sq:.3g}"
         )
     return ActivationConstants(kern.spec, d, mu0_sq, mu1_sq, mustar_sq, k1, scale, base)
+
+
+def _scaled_expr(kern: Kernel, d: int) -> Kernel:
+    """``expr:sigma(t)`` -> ``expr:sigma(sqrt(d) t)`` (exact sympy substitution)."""
+    import sympy as sp
+
+    from ..spectra._kernels import T
+
+    return kernel("expr:" + str(kern.sympy_expr().subs(T, sp.sqrt(d) * T)))
+
+
+def _squared_eigenvalues(kern: Kernel, d: int) -> np.ndarray:
+    """mu_0^2, mu_1^2 of an activation by quadrature; refuse if not accurate in absolute terms.
+
+    A vanishing mu_k (odd or even sigma) has no relative accuracy, so the check is
+    |mu_k| rel_err_k <= 1e-9 max_k |mu_k|.
+    """
+    s = eigenvalues(kern, d, 1, strict=False)
+    err = np.abs(s.values) * np.nan_to_num(s.rel_error, nan=np.inf)
+    if not np.all(err <= 1e-9 * max(float(np.abs(s.values).max()), 1e-300)):
+        raise InputError(f"cannot compute mu_0, mu_1 of {kern.spec} at d={d} accurately")
+    return s.values**2
 
 
 def target_constants(target, d: int) -> tuple[float, float]:
