@@ -43,13 +43,25 @@ def _risk_axes(fig, activation, d, n, big_n, ridge, noise, target) -> None:
         ax.set_title(title, fontsize=10)
 
 
-def plot_double_descent(activation, d, n, big_n, ridge, noise, target, path) -> None:
+def plot_double_descent(
+    activation, d, n, big_n, ridge, noise, target, path, sim_at=(), seeds=0
+) -> None:
+    """Theory curves; with ``seeds`` > 0, simulation means (+- s.e.) at N in ``sim_at``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from specbias.theory._rf_simulation import simulate_mean
 
     fig = Figure(figsize=(9.0, 3.8), layout="constrained")
     FigureCanvasAgg(fig)
     _risk_axes(fig, activation, d, n, big_n, ridge, noise, target)
+    if seeds > 0:
+        kw = {"ridge": ridge, "noise": noise, "target": target, "seeds": range(seeds)}
+        pts = [(m, *simulate_mean(activation, d, int(n), int(m), **kw)) for m in sim_at]
+        pts = [p for p in pts if p[0] != n]
+        x, y, err = (np.array(v, dtype=float) for v in zip(*pts, strict=True))
+        fig.axes[0].errorbar(x / n, y, yerr=err, fmt="o", ms=4, label=f"simulation, {seeds} seeds")
+        fig.axes[0].legend(fontsize=8)
     fig.suptitle(
         f"random features {activation}, d = {d}, lambda = {ridge:g}, tau^2 = {noise:g} "
         "(arXiv 1908.05355)",
@@ -109,6 +121,13 @@ def double_descent(
         str | None,
         typer.Option(help="Write risk vs N/n (fixed n) and vs n (fixed N) to this file."),
     ] = None,
+    simulate: Annotated[
+        int,
+        typer.Option(
+            help="With --plot: overlay real random-features regressions (this many seeds) at "
+            "the --N values and the first --n (slow: ~0.5 s per run)."
+        ),
+    ] = 0,
 ) -> None:
     """Random-features double descent: asymptotic risk vs N and n (arXiv 1908.05355)."""
     if plot is not None:
@@ -120,6 +139,15 @@ def double_descent(
     r = specbias.double_descent(activation, d, ns, bigs, ridge=ridge, noise=noise, target=target)
     if plot:
         plot_double_descent(
-            activation, d, float(ns[0]), float(bigs[-1]), ridge, noise, target, plot
+            activation,
+            d,
+            float(ns[0]),
+            float(bigs[-1]),
+            ridge,
+            noise,
+            target,
+            plot,
+            sim_at=bigs,
+            seeds=simulate,
         )
     show_double_descent(r, as_json=json)

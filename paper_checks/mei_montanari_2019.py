@@ -95,5 +95,5 @@ CHECK = PaperCheck(
         f"regression within {KERNEL_RTOL:.0%}"
     ),
     runner=lambda: _result(rows()),
-    seconds=30.0,
+    seconds=40.0,
 )
