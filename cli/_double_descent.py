@@ -132,7 +132,11 @@ def double_descent(
     """Random-features double descent: asymptotic risk vs N and n (arXiv 1908.05355)."""
     if plot is not None:
         check_output_path(plot, "--plot", PLOT_FORMATS)
-    ns, bigs = parse_n(n), parse_n(big_n.replace("--N", "--n"))
+    ns = parse_n(n)
+    try:
+        bigs = parse_n(big_n)
+    except specbias.InputError as err:
+        raise specbias.InputError(str(err).replace("--n", "--N")) from None
     if ns.size > 1 and bigs.size > 1 and ns.size != bigs.size:
         ns, bigs = (a.ravel() for a in np.meshgrid(ns, bigs, indexing="ij"))
     target = (linear, nonlinear)
