@@ -12,6 +12,7 @@ import specbias
 from ._check import check
 from ._curve import curve
 from ._decay import decay
+from ._double_descent import double_descent
 from ._predict import predict
 from ._runs import runs
 from ._spectrum import spectrum
@@ -74,6 +75,7 @@ def _float64_jax() -> None:
 app.command("predict")(predict)
 app.command("spectrum")(spectrum)
 app.command("decay")(decay)
+app.command("double-descent")(double_descent)
 app.command("curve")(curve)
 app.command("check")(check)
 app.command("validate")(validate)

@@ -16,6 +16,7 @@ from specbias import InputError
 from . import (
     bietti_mairal_2019,
     ghorbani_mei_2019,
+    mei_montanari_2019,
     petrini_cagnetta_vanden_eijnden_wyart_2022,
     spigler_geiger_wyart_2019,
 )
@@ -27,6 +28,7 @@ _CHECKS: tuple[PaperCheck, ...] = (
     spigler_geiger_wyart_2019.CHECK,
     ghorbani_mei_2019.CHECK,
     petrini_cagnetta_vanden_eijnden_wyart_2022.CHECK,
+    mei_montanari_2019.CHECK,
 )
 
 

@@ -26,10 +26,12 @@ from .spectra import kernel as kernel
 from .spectra import log_harmonic_multiplicity as log_harmonic_multiplicity
 from .spectra import reference_eigenvalue as reference_eigenvalue
 from .theory import TEST_ERROR_DEFINITION as TEST_ERROR_DEFINITION
+from .theory import DoubleDescent as DoubleDescent
 from .theory import LearningCurve as LearningCurve
 from .theory import Prediction as Prediction
 from .theory import Target as Target
 from .theory import constant_target as constant_target
+from .theory import double_descent as double_descent
 from .theory import exponent as exponent
 from .theory import learned_degrees as learned_degrees
 from .theory import learning_curve as learning_curve
