@@ -91,6 +91,21 @@ def validate(
             "lambda -> 0+, default) or mean-field (xi = 0, plain gradient descent)."
         ),
     ] = None,
+    feature_width: Annotated[
+        int | None,
+        typer.Option(help="Width of the trained feature nets (default: --width)."),
+    ] = None,
+    feature_ensemble: Annotated[
+        int | None,
+        typer.Option(help="Initializations per draw of the feature nets (default: --ensemble)."),
+    ] = None,
+    design: Annotated[
+        str | None,
+        typer.Option(
+            help="independent (each n draws its own teacher) or nested (one teacher and test "
+            "set per seed; training sets are prefixes: narrower exponent intervals)."
+        ),
+    ] = None,
     preset: Annotated[
         str | None,
         typer.Option(
@@ -153,6 +168,9 @@ def validate(
         width2=width2,
         conv_rtol=conv_rtol,
         feature_protocol=protocol,
+        feature_width=feature_width,
+        feature_ensemble=feature_ensemble,
+        design=design,
     )
     if preset is not None:
         cfg = ValidationConfig.preset(preset, **fields)
@@ -288,8 +306,20 @@ def _show(result, *, as_json: bool, plot: str | None, store: str | None) -> None
     for c in result.curves:
         if c.note:
             con.print(f"note ({c.regime}/{c.solver}): {c.note}")
-    if math.isinf(cfg.nu_t):
-        con.print(f"labels: {result.to_dict()['label_convention']}")
+    for regime, row in result.trained_over_limit().items():
+        for kind in ("single", "ensemble"):
+            if kind in row:
+                ratios = ", ".join(
+                    f"{n}: {_g(r, 3)}" for n, r in zip(row["n"], row[kind], strict=True)
+                )
+                con.print(f"trained / limit ({regime}, {kind}): {ratios}")
+    if "train" in cfg.solvers:
+        con.print(
+            f"trained: feature {cfg.protocol('feature')} (H = {cfg.feature_width}, "
+            f"E = {cfg.feature_ensemble}); lazy {cfg.protocol('lazy')} (alpha = "
+            f"{_g(cfg.lazy_alpha)}, H = {cfg.width}, E = {cfg.ensemble}); design {cfg.design}"
+        )
+    con.print(f"labels: {result.to_dict()['label_convention']}")
     con.print(
         f"runs: {result.computed} computed, {result.skipped} read from the store"
         f"{f' ({store})' if store else ''}; {result.seconds:.1f} s"

@@ -18,6 +18,7 @@ from specbias.validation._experiment import (
     ValidationConfig,
     ValidationResult,
     run_validation,
+    with_overrides,
 )
 from specbias.validation._store import ResultStore
 
@@ -258,3 +259,23 @@ def test_ctrl_c_stops_workers_and_keeps_the_store(tmp_path):
     assert children == []
     with sqlite3.connect(db) as c:
         assert c.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_nested_design_shares_the_teacher_across_n():
+    """Nested: the draw at n is the first n points (and labels) of the draw at n_max,
+    with one test set per seed; independent draws differ; the store keys say which."""
+    from specbias.validation._units import _data
+
+    nested = ValidationConfig(d=3, nu_t=2.0, n_values=(8, 16), n_test=32, design="nested")
+    small, big = _data(nested, 8, 0), _data(nested, 16, 0)
+    assert np.array_equal(small[0], big[0][:8]) and np.array_equal(small[1], big[1])
+    assert np.array_equal(small[2].y_train, big[2].y_train[:8])
+    assert np.array_equal(small[2].y_test, big[2].y_test)
+    assert not np.array_equal(_data(nested, 16, 1)[0], big[0])  # seeds differ
+    indep = with_overrides(nested, design="independent")
+    assert not np.array_equal(_data(indep, 8, 0)[0], _data(indep, 16, 0)[0][:8])
+    key = nested.unit_config("lazy", "limit", 8, 0)
+    assert key["design"] == "nested" and key["n_max"] == 16
+    assert "design" not in indep.unit_config("lazy", "limit", 8, 0)
+    with pytest.raises(specbias.InputError, match="unknown design"):
+        with_overrides(nested, design="mixed")

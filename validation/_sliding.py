@@ -22,14 +22,17 @@ protocol) directly:
 1. output weights: the exact least-l1 interpolant over the current particles, the
    LP  min sum_h |c_h|  s.t.  sum_h c_h sigma(theta_h . x_i) = y_i  (c_h = w_h / H),
    by the warm-started dense simplex :class:`._simplex.L1Simplex`;
-2. input weights: every active particle (c_h != 0) slides to the maximum of
-   s_h g(theta) over its hyperplane-arrangement cell, g(theta) = sum_i lambda_i
-   sigma(theta . x_i) with the LP multipliers lambda and s_h = sign(c_h).  This is
-   where gradient flow of F moves it (d theta_h / dt is proportional to
-   c_h grad g(theta_h) projected on the sphere, the Lagrangian's gradient);
-   inactive particles (c_h = 0) do not move, exactly as under gradient descent from
-   w = 0.  A moved particle's new position enters the LP beside the old one
-   (the objective can only decrease) and the old one is dropped once inactive.
+2. input weights: every particle slides to the maximum of s_h g(theta) over its
+   hyperplane-arrangement cell, g(theta) = sum_i lambda_i sigma(theta . x_i) with
+   the LP multipliers lambda, s_h = sign(c_h) for active particles and sign(g) for
+   the others.  That is the direction in which gradient flow of the Lagrangian moves
+   theta_h (d theta_h / dt is proportional to c_h grad g(theta_h) projected on the
+   sphere), taken in the conic-particle geometry where a particle's speed does not
+   depend on its weight (Chizat, arXiv 1907.10300): under plain gradient descent
+   from w = 0 every particle moves while its w_h is transiently nonzero.  A moved
+   active particle's new position enters the LP beside the old one (the objective
+   can only decrease), and the old one is dropped once inactive; inactive particles
+   are replaced in place.
 
 Stopping rule (same as the lazy trainer's): the tolerance tau bounds the relative
 l1 decrease of one round; the test error at the first round meeting tau is compared
@@ -41,8 +44,10 @@ F with lambda -> 0+); ``"max_rounds"`` is the cap.
 The endpoint interpolates the training labels (to the LP's round-off), has
 n_A <= n active neurons, and approaches the infinite-width feature limit
 :func:`._limits.min_variation_norm_interpolation` (the same LP over the continuum of
-directions) as H grows: measured at d = 3, n = 128, H = 4096 the test error is
-within 0.3% of the limit's, at d = 5, n = 256, H = 8192 within 5%.
+directions) as H grows: at d = 3, n = 64, H = 512 the l1 norm is 0.04% above the
+continuum optimum and the test error 4% from the limit's; averaged over 8 draws of
+the train-smoke preset (H = 1024) the ratio is 0.93..1.0 for n <= 128.  Particles
+that never come near an atom of the continuum solution leave a finite-H gap.
 
 All float64; the module never imports JAX.
 """
