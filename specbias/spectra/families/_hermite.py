@@ -91,7 +91,8 @@ def parse_activation(text: str) -> str:
     try:
         tree = ast.parse(text, mode="eval")  # builds a tree only
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise _fail(f"cannot parse {text!r}: a name ({', '.join(NAMED)}) or e.g. u*tanh(u)")
+        known = ", ".join(NAMED)
+        raise _fail(f"cannot parse {text!r}: a name ({known}) or e.g. u*tanh(u)") from None
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     if "t" in names:
         raise _fail(f"write the activation in the variable u, not t: {text!r}")
@@ -121,7 +122,7 @@ def _check_growth(expr: sp.Expr, text: str) -> None:
                 raise _fail(f"{text!r} cannot be evaluated at u = {u}") from None
             if not mpmath.isfinite(v) or mpmath.im(v) != 0:
                 raise _fail(f"{text!r} is not real and finite at u = {u}")
-            if abs(v) ** 2 * mpmath.exp(-mpmath.mpf(u) ** 2 / 2) > 1e-30 and abs(u) == 40:
+            if abs(v) ** 2 * mpmath.exp(-(mpmath.mpf(u) ** 2) / 2) > 1e-30 and abs(u) == 40:
                 raise _fail(f"{text!r} grows too fast: E[sigma(u)^2] must be finite")
 
 
@@ -222,8 +223,10 @@ def series(act: str, kind: str, jmax: int = LADDER[0]) -> Series:
     fn = sp.lambdify(U, sigma_expr(act), "mpmath")
     total, terr = _moment(lambda u: fn(u) ** 2, dps)
     with mpmath.workdps(dps):
-        keep = [not (parity == "odd" and j % 2 == 0) and not (parity == "even" and j % 2 == 1)
-                for j in range(jmax + 1)]
+        keep = [
+            not (parity == "odd" and j % 2 == 0) and not (parity == "even" and j % 2 == 1)
+            for j in range(jmax + 1)
+        ]
         a = [x if k else mpmath.mpf(0) for x, k in zip(a, keep, strict=True)]
         err = [e if k else mpmath.mpf(0) for e, k in zip(err, keep, strict=True)]
         weight = [mpmath.mpf(1)] * (jmax + 1)

@@ -101,8 +101,9 @@ def _dual(base: Family, kind: str, params: tuple, examples: tuple) -> Family:
         exact=pick(lambda *_: None, "exact"),
         exact_mp=pick(lambda *_: None, "exact_mp"),
         decay=pick(decay, "decay"),
-        parity=pick(lambda p: {"odd": "odd", "even": "even"}.get(H.sigma_parity(p["act"]), "none"),
-                    "parity"),
+        parity=pick(
+            lambda p: {"odd": "odd", "even": "even"}.get(H.sigma_parity(p["act"]), "none"), "parity"
+        ),
         analytic_interior=True,
         examples=examples,
     )
