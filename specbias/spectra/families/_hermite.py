@@ -96,9 +96,9 @@ def parse_activation(text: str) -> str:
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     if "t" in names:
         raise _fail(f"write the activation in the variable u, not t: {text!r}")
-    if "u" not in names:
-        raise _fail(f"{text!r} is not a function of u (names: {', '.join(NAMED)})")
     expr = _expr_in_u(tree)
+    if U not in expr.free_symbols:
+        raise _fail(f"{text!r} is not a function of u (names: {', '.join(NAMED)})")
     _check_growth(expr, text)
     return sp.sstr(expr)
 
@@ -320,8 +320,24 @@ def phi_series(act: str, kind: str) -> Series:
 
 def phi(m, theta, act: str, kind: str):
     """phi(cos theta) from the series (numpy float64 or mpmath, namespace ``m``)."""
-    s = phi_series(act, kind)
     t = m.cos(theta)
-    if m.MP:
-        return mpmath.polyval(list(reversed(s.b_mp)), t)
-    return np.polynomial.polynomial.polyval(t, s.b)
+    if m.MP:  # integer fixed-point Horner at the working precision (b_j >= 0, |t| <= 1)
+        prec = int(mpmath.mp.prec) + 24
+        coef = _fixed_coefficients(act, kind, prec)
+        x = int(mpmath.nint(mpmath.ldexp(t, prec)))
+        acc = 0
+        for c in coef:
+            acc = ((acc * x) >> prec) + c
+        return mpmath.ldexp(acc, -prec)
+    return np.polynomial.polynomial.polyval(t, phi_series(act, kind).b)
+
+
+@functools.lru_cache(maxsize=32)
+def _fixed_coefficients(act: str, kind: str, prec: int) -> tuple[int, ...]:
+    """b_j * 2^prec, highest j first (trailing coefficients that round to 0 dropped)."""
+    s = phi_series(act, kind)
+    with mpmath.workdps(int(prec / 3.3) + 10):
+        fixed = [int(mpmath.nint(mpmath.ldexp(b, prec))) for b in s.b_mp]
+    while len(fixed) > 1 and fixed[-1] == 0:
+        fixed.pop()
+    return tuple(reversed(fixed))
