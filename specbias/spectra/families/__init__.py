@@ -18,6 +18,7 @@ from __future__ import annotations
 from ..._errors import InputError
 from ._base import Family, Numeric, Param
 from .abs_power_rf import ABS_POWER_RF
+from .activation import ACTIVATIONS
 from .arccos import ARCCOS0, ARCCOS1, ARCCOS2
 from .dual import NNGP, NTK_ACT
 from .expr import EXPR
@@ -42,6 +43,7 @@ FAMILIES: tuple[Family, ...] = (
     GAUSSIAN,
     EXPR,
     NNGP,
+    *ACTIVATIONS,
 )
 
 _BY_NAME = {f.name: f for f in FAMILIES}

@@ -32,6 +32,8 @@ Convention :mod:`specbias.spectra._conventions`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 
 from ..._errors import InputError
@@ -84,7 +86,10 @@ def _dual(base: Family, kind: str, params: tuple, examples: tuple) -> Family:
     def decay(p, spec, d):
         if p["act"] not in H.NAMED:  # an expression: smoothness unknown, no law derived
             return None
-        return fast_law(spec, d, f"{kind} of a smooth activation: a C-infinity kernel on [-1, 1]")
+        law = fast_law(spec, d, f"{kind} of a smooth activation: a C-infinity kernel on [-1, 1]")
+        return replace(
+            law, parity={"odd": "odd", "even": "even"}.get(H.sigma_parity(p["act"]), "all")
+        )
 
     def phi(m, theta, p):
         if _own(p):
