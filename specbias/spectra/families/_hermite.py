@@ -24,9 +24,11 @@ tail bounds the truncation of k(t) on |t| <= 1.
 
 The a_j are a trapezoid rule on [-U, U] for the integrand sigma(u) psi_j(u) e^{-u^2/4}
 (psi_j = h_j e^{-u^2/4} (2 pi)^{-1/4}, the bounded Hermite functions, by their three-term
-recurrence), exponentially accurate for analytic sigma; its error is bounded by the
-difference to the rule of double step, all in exact integer fixed point (a few hundred
-bits: the recurrence's growth off its oscillatory range is e^{U^2/4} at most).
+recurrence), exponentially accurate for analytic sigma; its error is estimated
+(conservatively: the fine rule is far more accurate) by the difference to the rule of
+double step, all in exact integer fixed point (a few hundred bits: the recurrence's
+growth off its oscillatory range is e^{U^2/4} at most).  E[sigma^2] carries mpmath's
+own error estimate; with these two estimates the tail bound is a certificate.
 References: Williams (1997) "Computing with infinite networks" (erf closed form);
 Cho & Saul (2009) (arc-cosine kernels); Daniely, Frostig & Singer arXiv 1602.05897
 (dual activations, Hermite expansion); Novak et al. arXiv 1912.02803 (neural-tangents).
