@@ -136,15 +136,36 @@ def sigma_expr(act: str) -> sp.Expr:
 
 
 @functools.lru_cache(maxsize=32)
+def sigma_degrees(act: str) -> tuple[int | None, int | None]:
+    """(even, odd): the largest j of each parity with a_j != 0 possible (-1: none,
+    None: unbounded), from sigma's even and odd parts (gelu, softplus: odd part u/2)."""
+    s = sigma_expr(act)
+    f = s.subs(U, -U)
+    out: list[int | None] = []
+    for part in (sp.simplify((s + f) / 2), sp.simplify((s - f) / 2)):
+        if part == 0:
+            out.append(-1)
+        elif part.is_polynomial(U):
+            out.append(int(sp.degree(part, U)))
+        else:
+            out.append(None)
+    return out[0], out[1]
+
+
+def killed(act: str, j: np.ndarray) -> np.ndarray:
+    """True where a_j = 0 exactly (j past the degree of sigma's part of j's parity)."""
+    j = np.asarray(j)
+    out = np.zeros(j.shape, dtype=bool)
+    for parity, top in enumerate(sigma_degrees(act)):
+        if top is not None:
+            out |= (j % 2 == parity) & (j > top)
+    return out
+
+
 def sigma_parity(act: str) -> str:
     """``odd`` / ``even`` / ``none``: sigma's parity (the kernel's is the same)."""
-    s = sigma_expr(act)
-    flipped = s.subs(U, -U)
-    if sp.simplify(flipped + s) == 0:
-        return "odd"
-    if sp.simplify(flipped - s) == 0:
-        return "even"
-    return "none"
+    even, odd = sigma_degrees(act)
+    return "odd" if even == -1 else "even" if odd == -1 else "none"
 
 
 # ---------------------------------------------------------------------------------
@@ -220,15 +241,12 @@ def _log(x) -> float:
 def series(act: str, kind: str, jmax: int = LADDER[0]) -> Series:
     """The NNGP (``kind="nngp"``) or NTK power series of ``act`` to order ``jmax``."""
     a, err = _coefficients(act, jmax)
-    parity = sigma_parity(act)
+    dead = killed(act, np.arange(jmax + 1))
     dps = DIGITS + 10
     fn = sp.lambdify(U, sigma_expr(act), "mpmath")
     total, terr = _moment(lambda u: fn(u) ** 2, dps)
     with mpmath.workdps(dps):
-        keep = [
-            not (parity == "odd" and j % 2 == 0) and not (parity == "even" and j % 2 == 1)
-            for j in range(jmax + 1)
-        ]
+        keep = [not x for x in dead]
         a = [x if k else mpmath.mpf(0) for x, k in zip(a, keep, strict=True)]
         err = [e if k else mpmath.mpf(0) for e, k in zip(err, keep, strict=True)]
         weight = [mpmath.mpf(1)] * (jmax + 1)
@@ -275,7 +293,7 @@ def _log_cmax(d: int, k: np.ndarray, jmax: int) -> np.ndarray:
     return log_c(d, k, np.maximum(first, turn))
 
 
-def _mu(s: Series, d: int, k: np.ndarray, parity: str):
+def _mu(s: Series, d: int, k: np.ndarray, act: str):
     from .._closed_forms import relu_power_log
 
     log2 = math.log(2.0)
@@ -287,7 +305,7 @@ def _mu(s: Series, d: int, k: np.ndarray, parity: str):
         lc = np.where(on, lj + log2, -np.inf)
         acc = np.logaddexp(acc, lc + s.log_b[j])
         acc_err = np.logaddexp(acc_err, lc + s.log_err[j])
-    zero = {"odd": k % 2 == 0, "even": k % 2 == 1}.get(parity, np.zeros(k.shape, bool))
+    zero = killed(act, k)
     sign = np.where(np.isfinite(acc) & ~zero, 1, 0).astype(np.int8)
     log_tail = _log(s.tail) + _log_cmax(d, k, len(s.b) - 1)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -302,13 +320,12 @@ def log_eigenvalues(act: str, kind: str, d: int, k: np.ndarray):
     that certifies every mu_k to :data:`TARGET` (checked on the largest degrees), else
     the largest, with its error estimate."""
     k = np.asarray(k, dtype=np.int64)
-    parity = sigma_parity(act)
     probe = k[-4:] if k.size else k
     for jmax in LADDER:
         s = series(act, kind, jmax)
-        if np.all(_mu(s, d, probe, parity)[2] <= TARGET):
+        if np.all(_mu(s, d, probe, act)[2] <= TARGET):
             break
-    return _mu(s, d, k, parity)
+    return _mu(s, d, k, act)
 
 
 def phi_series(act: str, kind: str) -> Series:

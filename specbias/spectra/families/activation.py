@@ -96,8 +96,7 @@ def _log_eigenvalues(name: str, d: int, k: np.ndarray):
     with np.errstate(over="ignore", invalid="ignore"):
         floor = 2e-15 + 4 * eps * (np.abs(log_abs) + 50)
         rel = floor * np.exp(log_scale - log_abs) + np.exp(log_tail - log_abs)
-    parity = H.sigma_parity(name)
-    zero = {"odd": k % 2 == 0, "even": k % 2 == 1}.get(parity, np.zeros(k.shape, bool))
+    zero = H.killed(name, k)
     rel = np.where(zero, 0.0, np.where((sign == 0) | (k > kmax), np.inf, rel))
     sign = np.where(zero | (k > kmax), 0, sign).astype(np.int8)
     return sign, np.where(sign == 0, -np.inf, log_abs), rel
