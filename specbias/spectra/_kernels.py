@@ -140,13 +140,14 @@ def kernel(spec: str | Kernel) -> Kernel:
         return Kernel(name, (), canonical_text(expression(rest)))
     allowed = {p.key: p for p in fam.params}
     given: dict[str, float | int] = {}
-    for item in filter(None, (s.strip() for s in rest.split(","))):
+    for item in filter(None, (s.strip() for s in _split_top(rest))):
         key, eq, value = item.partition("=")
         key = key.strip()
         if not eq or key not in allowed:
             keys = ", ".join(allowed) or "none"
             raise InputError(f"kernel {name!r}: bad parameter {item!r} (parameters: {keys})")
-        given[key] = _number(name, key, value, allowed[key].kind)
+        parse = allowed[key].parse
+        given[key] = parse(value) if parse else _number(name, key, value, allowed[key].kind)
     params = {}
     for key, param in allowed.items():
         if key not in given and param.default is None:
@@ -155,6 +156,17 @@ def kernel(spec: str | Kernel) -> Kernel:
     for key, param in allowed.items():
         param.check(name, params[key])
     return Kernel(name, tuple(sorted(params.items())))
+
+
+def _split_top(text: str) -> list[str]:
+    """Split ``key=value`` items at commas outside parentheses (``act=Max(u, 0)``)."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    return [*items, text[start:]]
 
 
 def _number(name: str, key: str, value: str, kind: type) -> float | int:

@@ -63,6 +63,10 @@ RULE = (
     "beta = min(2 nu_t, 2 alpha)/(d-1), |mu_k(atoms)| ~ k^(-alpha), c_k(target) ~ k^(-2 nu_t-(d-1))"
 )
 TARGET_PARITIES = ("even", "odd", "all")
+SMOOTH_ATOMS = (
+    "atoms decay faster than any power of k (a smooth activation, e.g. tanh): beta = "
+    "2 nu_t/(d-1) is set by the target alone, for every nu_t"
+)
 SMOOTH_TARGET = "smooth field, c_k ~ k^(-2 nu_t-(d-1))"
 CONSTANT_TARGET = (
     "constant f* = 1 (nu_t = inf: degree k = 0 only; error = degree-0 residual "
@@ -184,7 +188,8 @@ def exponent(d: int, nu_t: float, atoms: str, target_parity: str = "even") -> Re
             f"{missing} part of the target is never learned and the error plateaus",
         )
     if 2 * nu <= 2 * alpha:
-        return RegimePrediction("", law.kernel, alpha, 2 * nu / (d - 1), law.parity, "target")
+        note = SMOOTH_ATOMS if math.isinf(alpha) else ""
+        return RegimePrediction("", law.kernel, alpha, 2 * nu / (d - 1), law.parity, "target", note)
     return RegimePrediction("", law.kernel, alpha, 2 * alpha / (d - 1), law.parity, "atoms")
 
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 from ..._errors import InputError
 from ._base import Family, Numeric, Param
 from .abs_power_rf import ABS_POWER_RF
+from .activation import ACTIVATIONS
 from .arccos import ARCCOS0, ARCCOS1, ARCCOS2
+from .dual import NNGP, NTK_ACT
 from .expr import EXPR
 from .gaussian import GAUSSIAN
 from .laplace import LAPLACE
-from .ntk import NTK
 from .ntk_bias import NTK_BIAS
 from .relu_power import ABS_POWER, RELU, RELU_POWER, STEP
 
@@ -36,11 +37,13 @@ FAMILIES: tuple[Family, ...] = (
     ARCCOS0,
     ARCCOS1,
     ARCCOS2,
-    NTK,
+    NTK_ACT,
     NTK_BIAS,
     LAPLACE,
     GAUSSIAN,
     EXPR,
+    NNGP,
+    *ACTIVATIONS,
 )
 
 _BY_NAME = {f.name: f for f in FAMILIES}

@@ -58,12 +58,17 @@ def _check_depth(name: str, depth: int) -> None:
 
 @dataclass(frozen=True)
 class Param:
-    """One ``key=value`` of a kernel spec: type, default (None: required), range check."""
+    """One ``key=value`` of a kernel spec: type, default (None: required), range check.
+
+    ``parse`` (optional) turns a non-numeric value's text into its canonical value (e.g.
+    an activation name or expression); numbers are parsed by the spec parser.
+    """
 
     key: str
     kind: type
-    default: float | int | None
+    default: float | int | str | None
     check: Callable[[str, Any], None]
+    parse: Callable[[str], Any] | None = None
 
 
 #: The parameters in use: exponent a, scale c, depth L.
