@@ -119,3 +119,19 @@ def test_bad_inputs_are_input_errors():
         fit_power_law(N, eps, rng=0)
     f = PowerLawFit(0.8, 0.7, 0.9, 1.0, np.zeros(0), np.zeros(0), (1.0, 2.0), 0.95, 10)
     assert beta_in_ci(f, 0.7) and beta_in_ci(f, 0.9) and not beta_in_ci(f, 0.95)
+
+
+def test_paired_bootstrap_keeps_common_random_numbers():
+    """Planted law with a per-seed prefactor shared across n (a nested design): the
+    paired interval is narrow and covers beta; resampling each n independently
+    ignores the pairing and gives a much wider one."""
+    rng = np.random.default_rng(3)
+    n = np.array([32, 64, 128, 256])
+    amp = np.exp(rng.normal(0.0, 0.5, size=8))  # one teacher per seed
+    eps = amp[None, :] * n[:, None] ** -2.5 * np.exp(rng.normal(0, 0.02, size=(4, 8)))
+    paired = fit_power_law(n, eps, rng=np.random.default_rng(0), paired=True)
+    loose = fit_power_law(n, eps, rng=np.random.default_rng(0))
+    assert paired.ci_low <= 2.5 <= paired.ci_high
+    assert (paired.ci_high - paired.ci_low) < 0.3 * (loose.ci_high - loose.ci_low)
+    with pytest.raises(InputError, match="same number of seeds"):
+        fit_power_law(n, [eps[0], eps[1], eps[2], eps[3][:5]], rng=rng, paired=True)

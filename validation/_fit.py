@@ -60,6 +60,7 @@ def fit_power_law(
     level: float = 0.95,
     n_boot: int = 2000,
     average: str = "mean",
+    paired: bool = False,
 ) -> PowerLawFit:
     """Fit eps ~ A n^(-beta) by least squares of log(average eps) on log n.
 
@@ -74,6 +75,11 @@ def fit_power_law(
         n_boot: bootstrap refits.
         average: ``"mean"`` (log of the mean error, the test error of the ensemble
             average over data) or ``"geometric"`` (mean of log errors).
+        paired: column s of every row is the same draw (nested designs: one teacher
+            per seed at all n).  The bootstrap then resamples seed indices jointly
+            across n, keeping the correlation that common random numbers create;
+            resampling each n independently would ignore it (an interval as wide as
+            for independent draws).  Needs the same number of seeds at every n.
 
     Returns:
         :class:`PowerLawFit`.
@@ -108,9 +114,13 @@ def fit_power_law(
         ci = (float("nan"), float("nan"))
     else:
         boot = np.empty((int(n_boot), sel.size))
+        sizes_sel = {rows[k].size for k in sel}
+        if paired and len(sizes_sel) != 1:
+            raise InputError("paired=True needs the same number of seeds at every n")
+        shared = rng.integers(0, rows[sel[0]].size, size=(int(n_boot), rows[sel[0]].size))
         for j, k in enumerate(sel):
             r = rows[k]
-            idx = rng.integers(0, r.size, size=(int(n_boot), r.size))
+            idx = shared if paired else rng.integers(0, r.size, size=(int(n_boot), r.size))
             boot[:, j] = _log_average(r[idx], average)
         b_slope, _ = _ols(log_n[sel], boot)
         q = np.quantile(-b_slope, [(1 - level) / 2, (1 + level) / 2])

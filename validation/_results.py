@@ -213,7 +213,7 @@ def _fit_curves(cfg: ValidationConfig, errors, finite=None) -> list[CurveResult]
             fit = None
             if len(keep_n) >= 2:
                 rng = np.random.default_rng([cfg.seed, 7919])
-                fit = fit_power_law(keep_n, keep_e, rng=rng)
+                fit = fit_power_law(keep_n, keep_e, rng=rng, paired=cfg.design == "nested")
             else:
                 note = (note + "; " if note else "") + "too few valid n to fit"
             reg = PREDICTED_REGIME[regime]
