@@ -27,19 +27,16 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from _draw import trainer_parser, unit_variance_draw
 
 from specbias.validation import (
     NetConfig,
     init_params,
-    sample_sphere_np,
-    sample_target,
-    target_variance,
     train_ensemble,
 )
 from specbias.validation._limits import min_variation_norm_interpolation
@@ -47,25 +44,12 @@ from specbias.validation._sliding import train_l1_sliding
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--d", type=int, default=3)
-    ap.add_argument("--n", type=int, default=128)
-    ap.add_argument("--nu", type=float, default=4.0)
-    ap.add_argument("--width", type=int, default=1024)
-    ap.add_argument("--members", type=int, default=4)
-    ap.add_argument("--gd-steps", type=int, default=20000)
-    ap.add_argument("--rel-tol", type=float, default=1e-6)
+    ap = trainer_parser(nu=4.0)
     ap.add_argument("--skip-gd", action="store_true", help="time only the new trainer")
     ap.add_argument("--skip-limit", action="store_true", help="no column-generation reference")
     args = ap.parse_args()
     jax.config.update("jax_enable_x64", True)
-    teacher = f"abs-power-rf:a={args.nu - 0.5:g}"
-    rng = np.random.default_rng([0, args.n, 0])
-    x = sample_sphere_np(args.n, args.d, rng=rng)
-    xt = sample_sphere_np(1000, args.d, rng=rng)
-    s = sample_target(rng, x, xt, teacher)
-    sc = np.sqrt(target_variance(teacher))
-    y, yt = s.y_train / sc, s.y_test / sc
+    x, xt, y, yt = unit_variance_draw(args.d, args.n, args.nu)
     print(
         f"d={args.d} n={args.n} nu={args.nu} H={args.width} E={args.members}, float64, "
         f"JAX device {jax.devices()[0].platform}"

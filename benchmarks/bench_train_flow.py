@@ -17,34 +17,24 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from _draw import trainer_parser, unit_variance_draw
 
 from specbias.validation import (
     NetConfig,
     init_params,
-    sample_sphere_np,
-    sample_target,
-    target_variance,
     train_ensemble,
 )
 from specbias.validation._flow import tangent_gram, train_flow
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--d", type=int, default=3)
-    ap.add_argument("--n", type=int, default=128)
-    ap.add_argument("--nu", type=float, default=4.5)
-    ap.add_argument("--width", type=int, default=1024)
-    ap.add_argument("--members", type=int, default=4)
+    ap = trainer_parser(nu=4.5)
     ap.add_argument("--alpha", type=float, default=100.0)
-    ap.add_argument("--gd-steps", type=int, default=20000)
-    ap.add_argument("--rel-tol", type=float, default=1e-6)
     ap.add_argument("--dtype", default="float64")
     ap.add_argument(
         "--skip-gd", action="store_true", help="time only the new trainer (precision runs)"
@@ -52,14 +42,7 @@ def main() -> None:
     args = ap.parse_args()
     jax.config.update("jax_enable_x64", True)
     dt = jnp.dtype(args.dtype)
-    teacher = f"abs-power-rf:a={args.nu - 0.5:g}"
-    rng = np.random.default_rng([0, args.n, 0])
-    x = sample_sphere_np(args.n, args.d, rng=rng)
-    xt = sample_sphere_np(1000, args.d, rng=rng)
-    s = sample_target(rng, x, xt, teacher)
-    sc = np.sqrt(target_variance(teacher))
-    x, xt = jnp.asarray(x, dt), jnp.asarray(xt, dt)
-    y, yt = jnp.asarray(s.y_train / sc, dt), jnp.asarray(s.y_test / sc, dt)
+    x, xt, y, yt = (jnp.asarray(a, dt) for a in unit_variance_draw(args.d, args.n, args.nu))
     cfg = NetConfig(args.width, args.d, xi=1.0, alpha=args.alpha)
     keys = jax.random.split(jax.random.key(0), args.members)
     p0 = jax.vmap(lambda k: init_params(cfg, key=k, dtype=dt))(keys)
