@@ -33,9 +33,9 @@ from collections.abc import Sequence
 
 from .._budget import check_memory, check_time
 from .._errors import InputError
-from ._config import PRESETS, Progress, ValidationConfig, _int
 
-# re-exported: the modules this one was split into (config, results, units, schedule)
+# "X as X" names are re-exported from the modules this one was split into
+from ._config import PRESETS, Progress, ValidationConfig, _int
 from ._config import with_overrides as with_overrides
 from ._results import CurveResult, ValidationResult, _finite_width, _fit_curves
 from ._results import _separated as _separated

@@ -149,6 +149,19 @@ def _summarize(net, params, params0, x_train, y_train, x_test, y_test, stops, ex
     return out
 
 
+def _finish(net, res, params0, x_train, y_train, x_test, y_test, method, extra) -> dict:
+    """Observables of a JAX-trained ensemble: steps, flow time, dtype, method + extra."""
+    extra = {
+        "steps": int(np.max(res.steps)),
+        "train_time": float(np.max(res.time)),
+        **extra,
+        "dtype": res.dtype,
+        "method": method,
+    }
+    stops = res.stop_reason
+    return _summarize(net, res.params, params0, x_train, y_train, x_test, y_test, stops, extra)
+
+
 def _train_lazy(cfg, width, x_train, y_train, x_test, y_test, key) -> dict:
     import jax.numpy as jnp
 
@@ -169,15 +182,8 @@ def _train_lazy(cfg, width, x_train, y_train, x_test, y_test, key) -> dict:
         max_steps=min(cfg.max_steps, 10_000),
         ensemble=True,
     )
-    stops = res.stop_reason
-    extra = {
-        "steps": int(np.max(res.steps)),
-        "train_time": float(np.max(res.time)),
-        "test_change": float(np.nanmax(res.test_change)),
-        "dtype": res.dtype,
-        "method": "etd1",
-    }
-    return _summarize(net, res.params, params0, x_train, y_train, x_test, y_test, stops, extra)
+    extra = {"test_change": float(np.nanmax(res.test_change))}
+    return _finish(net, res, params0, x_train, y_train, x_test, y_test, "etd1", extra)
 
 
 def _train_feature(cfg, x_train, y_train, x_test, y_test, key) -> dict:
@@ -196,14 +202,7 @@ def _train_feature(cfg, x_train, y_train, x_test, y_test, key) -> dict:
         rel_tol=cfg.rel_tol,
         max_steps=cfg.max_steps,
     )
-    stops = res.stop_reason
-    extra = {
-        "steps": int(np.max(res.steps)),
-        "train_time": float(np.max(res.time)),
-        "dtype": res.dtype,
-        "method": "adaptive-gd",
-    }
-    return _summarize(net, res.params, params0, x_train, y_train, x_test, y_test, stops, extra)
+    return _finish(net, res, params0, x_train, y_train, x_test, y_test, "adaptive-gd", {})
 
 
 def _describe(unit) -> str:
