@@ -31,7 +31,7 @@ def validate(
         str | None,
         typer.Option(
             help="Teacher smoothness nu_t > 0 (teacher abs-power-rf:a=nu_t-1/2); 'inf': the "
-            "constant target, labels y = 1, test error = MSE (--solver limit only)."
+            "constant target, labels y = 1, test error = MSE (feature nets: --protocol l1)."
         ),
     ] = None,
     regimes: Annotated[

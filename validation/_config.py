@@ -59,7 +59,8 @@ class ValidationConfig:
         nu_t: teacher smoothness (> 0); teacher ``abs-power-rf:a=nu_t-1/2``
             (nu_t - 1/2 must not be an even integer: that teacher is a polynomial).
             ``math.inf``: the constant target f* = 1 (labels y = 1, errors are plain
-            MSEs; ``solver="limit"`` only), predicted beta = 2 alpha/(d-1).
+            MSEs; trained feature nets with ``feature_protocol="l1"`` only, as in the
+            paper's Fig. 4), predicted beta = 2 alpha/(d-1).
         regimes: subset of ``("feature", "lazy")``.
         n_values: training-set sizes (>= 2 distinct positive integers, sorted).
         seeds: independent draws (data, teacher, initialization) per n.
@@ -169,11 +170,16 @@ class ValidationConfig:
             raise InputError(
                 f"need at least 2 distinct training-set sizes n to fit an exponent, got {ns}"
             )
-        if math.isinf(self.nu_t) and self.solver != "limit":
+        if (
+            math.isinf(self.nu_t)
+            and self.solver != "limit"
+            and "feature" in self.regimes
+            and self.feature_protocol != "l1"
+        ):
             raise InputError(
-                "nu_t = inf (the constant target) runs with solver 'limit' only: its "
-                "trained-net protocol (alpha-trick at tiny alpha, arXiv 2206.12314 Fig. 4) "
-                f"is not implemented; got solver {self.solver!r}"
+                "nu_t = inf (the constant target) trains feature nets with the L1 protocol "
+                "only (--protocol l1, the paper's Fig. 4 runs, arXiv 2206.12314); "
+                f"got protocol {self.feature_protocol!r}"
             )
         set_(self, "n_values", tuple(ns))
         set_(self, "seeds", _int("seeds", self.seeds, 1))
