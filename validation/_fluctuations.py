@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -54,6 +53,7 @@ import numpy as np
 from .._budget import check_memory, check_time
 from .._errors import InputError
 from . import _fluctuations_net as net
+from ._checks import check_int
 from ._fit import fit_power_law
 from ._fluctuations_hinge import HINGE_STEPS, hinge_flow
 from ._limits import gram_matrix, kernel_regression
@@ -270,16 +270,6 @@ def _fits(depth, widths, d, per, rng, n_boot) -> list[FluctuationFit]:
 
 
 # ------------------------------------------------------------------------------------
-def _int(name, v, lo) -> int:
-    try:
-        v = operator.index(v)
-    except TypeError:
-        raise InputError(f"{name} must be an integer, got {v!r}") from None
-    if v < lo:
-        raise InputError(f"need {name} >= {lo}, got {v}")
-    return v
-
-
 def _check(widths, depths, members, d, n, n_test, alpha, seed, hinge_steps):
     depths = [net.check_depth(v) for v in depths]
     if not depths or len(set(depths)) != len(depths):
@@ -289,20 +279,20 @@ def _check(widths, depths, members, d, n, n_test, alpha, seed, hinge_steps):
         hs = widths.get(depth) if isinstance(widths, Mapping) else widths
         if hs is None:
             raise InputError(f"no widths given for depth {depth}")
-        hs = [_int("width", h, 1) for h in hs]
+        hs = [check_int("width", h, 1) for h in hs]
         if len(hs) < 2 or any(b <= a for a, b in itertools.pairwise(hs)):
             raise InputError(f"need >= 2 strictly increasing widths, got {hs}")
         plan[depth] = hs
     if alpha is not None and not (isinstance(alpha, (int, float)) and 0 < alpha < np.inf):
         raise InputError(f"alpha must be None (lazy limit) or a finite number > 0, got {alpha!r}")
     cfg = {
-        "members": _int("members", members, 2),
-        "d": _int("d", d, 2),
-        "n": _int("n", n, 2),
-        "n_test": _int("n_test", n_test, 1),
+        "members": check_int("members", members, 2),
+        "d": check_int("d", d, 2),
+        "n": check_int("n", n, 2),
+        "n_test": check_int("n_test", n_test, 1),
         "alpha": None if alpha is None else float(alpha),
-        "seed": _int("seed", seed, 0),
-        "hinge_steps": _int("hinge_steps", hinge_steps, 1),
+        "seed": check_int("seed", seed, 0),
+        "hinge_steps": check_int("hinge_steps", hinge_steps, 1),
     }
     return plan, cfg
 

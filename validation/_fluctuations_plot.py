@@ -25,7 +25,7 @@ def plot_fluctuations(result: FluctuationResult, path: str | os.PathLike) -> Pat
     from matplotlib.figure import Figure
 
     out = Path(path)
-    fig = Figure(figsize=(10.0, 4.2), layout="constrained")
+    fig = Figure(figsize=(10.0, 5.0), layout="constrained")
     FigureCanvasAgg(fig)
     ax_var, ax_err = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     fits = {f.depth: f for f in result.fits if f.against == "params"}
@@ -64,16 +64,22 @@ def plot_fluctuations(result: FluctuationResult, path: str | os.PathLike) -> Pat
             label=f"depth {depth}: single net",
         )
         ax_err.plot(
-            big_n, [r["ensemble_mse"] for r in rows], "o-", color=color, label="ensemble mean"
+            big_n,
+            [r["ensemble_mse"] for r in rows],
+            "o-",
+            color=color,
+            label=f"depth {depth}: ensemble mean",
         )
-        ax_err.axhline(rows[0]["ntk_mse"], color=color, ls=":", lw=1.2, label="NTK limit")
+        ax_err.axhline(
+            rows[0]["ntk_mse"], color=color, ls=":", lw=1.2, label=f"depth {depth}: NTK limit"
+        )
     cfg = result.config
     for ax, ylabel in ((ax_var, "variance |f - fbar|^2 (test average)"), (ax_err, "test MSE")):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("parameters N")
         ax.set_ylabel(ylabel)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     fig.suptitle(
         f"lazy ReLU nets, {cfg['members']} initializations, d = {cfg['d']}, n = {cfg['n']}, "
         f"teacher {cfg['teacher']} (arXiv 1901.01608)",
