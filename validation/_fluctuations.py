@@ -152,7 +152,7 @@ def fluctuations(
                 key = {**cfg, "kind": "fluctuations", "depth": depth, "width": h}
                 obs = db.get(key).observables if db is not None and db.has(key) else None
                 if obs is None:
-                    obs = _measure(depth, h, data, cfg, limit)
+                    obs = _measure(depth, h, data, cfg)
                     if db is not None:
                         db.put(key, obs)
                 per.append(obs)
@@ -162,7 +162,7 @@ def fluctuations(
 
 
 # ------------------------------------------------------------------------------------
-def _measure(depth, width, data, cfg, limit) -> dict:
+def _measure(depth, width, data, cfg) -> dict:
     x, y, x_test, y_test = (jnp.asarray(a) for a in data)
     keys = jax.random.split(jax.random.fold_in(jax.random.key(cfg["seed"]), depth), cfg["members"])
     keys = jax.vmap(lambda k: jax.random.fold_in(k, width))(keys)
