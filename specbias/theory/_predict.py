@@ -277,7 +277,7 @@ def predict(
         comparisons = plateau_comparisons(feat, lazy)
         verdict = "feature-learning predictor cannot fit the target's parity: its error plateaus"
     else:
-        comparisons = [compare(feat, r, nu, activation) for r in lazy]
+        comparisons = [compare(feat, r, nu) for r in lazy]
         verdict = "; ".join(c.text for c in comparisons)
         if all(r.limited_by == "parity" for r in lazy):
             verdict = "all lazy predictors plateau on this target's parity; " + verdict

@@ -58,14 +58,14 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def compare(feat, lazy, nu: float, activation: str) -> Comparison:
+def compare(feat, lazy, nu: float) -> Comparison:
     """The :class:`Comparison` of two :class:`~._predict.RegimePrediction` rows.
 
     ``feat`` must not plateau on the target's parity (the caller reports that case).
     """
     bf, bl = feat.beta, lazy.beta
     af, al = feat.decay_exponent, lazy.decay_exponent
-    name = lazy.regime
+    name, activation = lazy.regime, feat.atoms
     what = "the constant target" if math.isinf(nu) else "this smooth target"
     if lazy.limited_by == "parity":
         text = f"feature > {name}: {name} plateaus on the target's parity (beta = 0)"
@@ -77,7 +77,7 @@ def compare(feat, lazy, nu: float, activation: str) -> Comparison:
         if cross is not None:
             why = (
                 f"both limited by the target (nu_t = {_fmt(nu)} <= {_fmt(af)} = "
-                f"alpha_{activation}); feature learning is worse than {name} for nu_t > "
+                f"alpha of {activation}); feature learning is worse than {name} for nu_t > "
                 f"{_fmt(af)}"
             )
         elif _same(af, al):
@@ -91,7 +91,7 @@ def compare(feat, lazy, nu: float, activation: str) -> Comparison:
     elif bf < bl:
         relation = "feature-worse"
         text = (
-            f"feature < {name}: {head}; nu_t = {_fmt(nu)} > {_fmt(af)} = alpha_{activation}"
+            f"feature < {name}: {head}; nu_t = {_fmt(nu)} > {_fmt(af)} = alpha of {activation}"
             f" < {_fmt(al)} = alpha of {lazy.atoms}: the sparse feature predictor is too "
             f"rough for {what}"
         )
