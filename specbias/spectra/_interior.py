@@ -86,6 +86,33 @@ def interior_asymptotic(points, d: int, k) -> np.ndarray:
     return total
 
 
+def envelope_slope(k, log_abs, d: int, window: int = 16) -> float:
+    """alpha fitted on the envelope: log of the largest |mu_k| in each window of
+    ``window`` consecutive degrees against log(k + lambda), least squares.
+
+    The oscillating factor |cos(N theta0 + phase)| makes a fit through all degrees
+    meaningless; its maximum over a window longer than the period 2 pi/theta0 is close
+    to 1, so the window maxima follow |Z| N^-alpha.  ``k``, ``log_abs``: the degrees
+    to use (non-zero, trusted values), increasing.
+
+    >>> kk = np.arange(100, 400)
+    >>> la = np.log(np.abs(np.cos(2.0 * kk)) + 1e-300) - 2.5 * np.log(kk + 0.5)
+    >>> round(envelope_slope(kk, la, 3), 3)
+    2.5
+    """
+    k = np.asarray(k)
+    log_abs = np.asarray(log_abs, dtype=np.float64)
+    lam = (d - 2) / 2
+    xs, ys = [], []
+    for start in range(int(k[0]), int(k[-1]) - window + 2, window):
+        sel = (k >= start) & (k < start + window)
+        if sel.sum() >= window // 2:
+            i = int(np.argmax(log_abs[sel]))
+            xs.append(np.log(k[sel][i] + lam))
+            ys.append(log_abs[sel][i])
+    return float(-np.polyfit(xs, ys, 1)[0])
+
+
 def leading(points) -> list[SingularPoint]:
     """The points with the smallest exponent a (they set alpha = a + d/2)."""
     a_min = min(p.a for p in points)

@@ -31,6 +31,7 @@ import sympy as sp
 
 from .. import _closed_forms as cf
 from .._exact_arith import _Exact, _relu_power_exact
+from ..._errors import InputError
 from .._expr import T, lambdified, parse_expression
 from .._interior import interior_law
 from .._laws import endpoint_law, fast_law, polynomial_law
@@ -119,7 +120,15 @@ def _decay(p, spec: str, d: int):
     poly = polynomial(p)
     if poly is not None:
         return polynomial_law(spec, d, f"a polynomial of degree {poly.degree()}")
-    points, ends = analyse(expression(p["text"]))
+    try:
+        points, ends = analyse(expression(p["text"]))
+    except InputError:
+        raise
+    except Exception as err:  # sympy/mpmath gave up on this phi: no law, one line
+        raise InputError(
+            f"{spec}: its singular points could not be expanded ({type(err).__name__}); "
+            "no decay law derived"
+        ) from None
     laws = []
     if points:
         laws.append(interior_law(spec, d, points))
