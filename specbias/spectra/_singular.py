@@ -169,13 +169,8 @@ def _endpoint(expr: sp.Expr, sign: int):
     return None
 
 
-def analyse(expr: sp.Expr):
-    """(interior SingularPoints sorted by t0, endpoint data or None).
-
-    Endpoint data: (m, A_+, A_-) with g = m + 1/2 the smaller singular power at
-    t = 1 (A_+) and t = -1 (A_-), as :func:`._laws.endpoint_law` takes them.
-    """
-    expr = sp.nsimplify(expr, rational=True)
+def _candidates(expr: sp.Expr) -> list:
+    """Distinct candidate singular points in (-1, 1), increasing (exact or 50 digits)."""
     roots = []
     for u in _candidate_functions(expr):
         roots.extend(_roots(u))
@@ -185,7 +180,17 @@ def analyse(expr: sp.Expr):
             uniq.append(r)
     if len(uniq) > MAX_POINTS:
         raise InputError(f"phi has {len(uniq)} candidate singular points (at most {MAX_POINTS})")
-    points = [p for p in (_interior(expr, r) for r in uniq) if p is not None]
+    return uniq
+
+
+def analyse(expr: sp.Expr):
+    """(interior SingularPoints sorted by t0, endpoint data or None).
+
+    Endpoint data: (m, A_+, A_-) with g = m + 1/2 the smaller singular power at
+    t = 1 (A_+) and t = -1 (A_-), as :func:`._laws.endpoint_law` takes them.
+    """
+    expr = sp.nsimplify(expr, rational=True)
+    points = [p for p in (_interior(expr, r) for r in _candidates(expr)) if p is not None]
     ends = [_endpoint(expr, 1), _endpoint(expr, -1)]
     gs = [e[0] for e in ends if e is not None]
     if not gs:
@@ -201,11 +206,12 @@ def analyse(expr: sp.Expr):
 
 @cache
 def expression_breakpoints(text: str) -> tuple[float, ...]:
-    """t0 of the interior singular points of ``expr:<text>`` ((): none, or not derived)."""
+    """Candidate singular points of ``expr:<text>`` in (-1, 1), where the quadratures
+    split (no expansion: splitting at a regular point costs nothing); () when the
+    search fails (the quadrature's own error estimate then shows any kink)."""
     from .families.expr import expression
 
     try:
-        points, _ = analyse(expression(text))
-    except InputError:
+        return tuple(_num(r) for r in _candidates(sp.nsimplify(expression(text), rational=True)))
+    except Exception:  # any failure of the search: an unsplit rule, honestly estimated
         return ()
-    return tuple(p.t0 for p in points)
