@@ -29,9 +29,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ..._errors import InputError
 from .. import _closed_forms as cf
 from .._exact_arith import _Exact, _relu_power_exact
-from ..._errors import InputError
 from .._expr import T, lambdified, parse_expression
 from .._interior import interior_law
 from .._laws import endpoint_law, fast_law, polynomial_law
