@@ -48,17 +48,17 @@ def plot_jamming(study, path: str) -> None:
         ratio = [p.P / (w * p.d) for w in widths]
         line = ax.plot(ratio, frac, "o-", ms=4, label=f"P = {p.P}: P/N* = {p.ratio:.2f}")
         ax.axvline(p.ratio, color=line[0].get_color(), ls=":", lw=1)
-        gaps = [r.gaps for r in p.at(p.width_star - 1) if not r.zero_loss]
+        gaps = [r.gaps for r in p.first_stuck() if not r.zero_loss]
         if gaps:
             ax_gap.hist(
                 np.concatenate(gaps),
                 bins=40,
                 histtype="step",
                 density=True,
-                label=f"P = {p.P}, H = {p.width_star - 1}",
+                label=f"P = {p.P}, H = H* - 1",
             )
     ax.set_xlabel("P / N")
-    ax.set_ylabel("N_Delta / N (mean over seeds)")
+    ax.set_ylabel("N_Delta / N (mean over runs)")
     ax.set_title(f"{study.points[0].task} labels, d = {study.points[0].d}", fontsize=10)
     ax.legend(fontsize=8)
     ax_gap.axvline(0.0, color="0.6", ls=":", lw=1)
@@ -93,7 +93,7 @@ def show_jamming(study, *, as_json: bool) -> None:
         "P",
         "d",
         "seeds",
-        "H*",
+        "H* per data set",
         "N*",
         "P/N*",
         "N_Delta/N at H*-1",
@@ -103,15 +103,15 @@ def show_jamming(study, *, as_json: bool) -> None:
         title="jamming point",
     )
     for p in study.points:
-        below = p.at(p.width_star - 1)
+        below = p.first_stuck()
         stuck = sum(not r.zero_loss for r in below)
         table.add_row(
             p.task,
             str(p.P),
             str(p.d),
             str(p.seeds),
-            str(p.width_star),
-            str(p.n_star),
+            ",".join(map(str, p.width_stars)),
+            f"{p.n_star:.4g}",
             f"{p.ratio:.3f}",
             f"{p.stuck_fraction:.3f}",
             f"{stuck}/{len(below)}",
@@ -155,6 +155,7 @@ def jamming(
     task: Annotated[str, typer.Option(help="Labels for N*: random, teacher or digits.")] = "random",
     d: Annotated[int, typer.Option(help="Input dimension (digits: PCA components).")] = 8,
     seeds: Annotated[int | None, typer.Option(help="Initializations per width for N*.")] = None,
+    datasets: Annotated[int | None, typer.Option(help="Data sets per P for N*.")] = None,
     sweep_task: Annotated[
         str | None,
         typer.Option(help="Task of the test-error sweep: digits, teacher, random or none."),
@@ -165,6 +166,10 @@ def jamming(
         int | None, typer.Option(help="Initializations per width and split.")
     ] = None,
     splits: Annotated[int | None, typer.Option(help="Data splits averaged in the sweep.")] = None,
+    sweep_noise: Annotated[
+        float | None, typer.Option(help="Fraction of flipped labels in the sweep's data.")
+    ] = None,
+    n_test: Annotated[int | None, typer.Option(help="Test points of the sweep.")] = None,
     preset: Annotated[str, typer.Option(help="Default sizes: check or large.")] = "check",
     seed: Annotated[int, typer.Option(help="Seed of the data and initializations.")] = 0,
     activation: Annotated[str, typer.Option(help="leaky-relu (slope 0.1) or relu.")] = "leaky-relu",
@@ -190,10 +195,13 @@ def jamming(
     given = {
         "P": _ints(P, "--P"),
         "seeds": seeds,
+        "datasets": datasets,
         "sweep_P": sweep_p,
         "widths": _ints(widths, "--widths"),
         "ensemble": ensemble,
         "splits": splits,
+        "sweep_noise": sweep_noise,
+        "n_test": n_test,
     }
     sizes.update({k: v for k, v in given.items() if v is not None})
     if sweep_task is not None:

@@ -57,8 +57,9 @@ def test_gradient_matches_jax(activation):
     value, grad = hinge_loss_and_grad(z, x, y, H, slope)
     assert value > 0
     np.testing.assert_allclose(value, float(loss(jnp.asarray(z))), rtol=GRAD_RTOL)
-    np.testing.assert_allclose(grad, np.asarray(jax.grad(loss)(jnp.asarray(z))), rtol=GRAD_RTOL,
-                               atol=1e-14)  # fmt: skip
+    np.testing.assert_allclose(
+        grad, np.asarray(jax.grad(loss)(jnp.asarray(z))), rtol=GRAD_RTOL, atol=1e-14
+    )
 
 
 def test_zero_loss_fit_satisfies_every_margin():
@@ -90,16 +91,33 @@ def test_stuck_fit_is_a_stationary_point():
     assert abs(scale) < STATIONARY_TOL * 10 and fit.n_unsatisfied >= fit.n_params
 
 
+def test_gallop_and_bisect_finds_the_threshold():
+    for true in range(1, 30):
+        for guess in range(1, 35):
+            calls: list[int] = []
+
+            def monotone(h, calls=calls, true=true):
+                calls.append(h)
+                return h >= true
+
+            found = _jamming._smallest_zero_width(monotone, guess, 99)
+            assert found == true and len(calls) <= 2 * abs(guess - true).bit_length() + 3
+    with pytest.raises(specbias.InputError, match="no zero loss"):
+        _jamming._smallest_zero_width(lambda h: False, 4, 50)
+
+
 def test_bisection_agrees_with_a_linear_scan():
-    pt = _jamming.find_jamming(40, d=4, seeds=2, seed=3)
-    data = _jamming.draw_data("random", 40, 4, seed=3, n_test=200)
-    scan = {
-        w: all(_jamming.train_run(data, w, s, seed=3).zero_loss for s in range(2))
-        for w in range(1, pt.width_star + 1)
-    }
-    assert scan[pt.width_star] and not any(scan[w] for w in range(1, pt.width_star))
-    assert len(pt.at(pt.width_star - 1)) == 2  # first stuck width completed over the seeds
-    assert pt.ratio == 40 / (pt.width_star * 4) and 0 < pt.stuck_fraction
+    pt = _jamming.find_jamming(40, d=4, seeds=2, datasets=2, seed=3)
+    for k, h_star in enumerate(pt.width_stars):
+        data = _jamming.draw_data("random", 40, 4, seed=3, split=k, n_test=200)
+        scan = [
+            all(_jamming.train_run(data, w, s, seed=3, split=k).zero_loss for s in range(2))
+            for w in range(1, h_star + 1)
+        ]
+        assert scan[-1] and not any(scan[:-1])
+        assert len(pt.at(h_star - 1, k)) == 2  # first stuck width completed over the seeds
+    assert pt.ratio == pytest.approx(40 / (np.mean(pt.width_stars) * 4))
+    assert pt.stuck_fraction > 0
 
 
 def test_sweep_is_resumable_and_ensemble_recomputes(tmp_path, monkeypatch):
@@ -150,26 +168,57 @@ def test_bad_input_is_one_line(call, match):
 
 
 def test_peak_row_logic():
-    def sweep(single, ensemble, zero):
-        n = len(single)
-        return _jamming.WidthSweep("digits", 512, 8, np.arange(2, 2 + n) * 2,
-                                   np.array(single), np.full(n, 0.002), np.array(ensemble),
-                                   np.array(zero, dtype=float), np.zeros(n), [])  # fmt: skip
+    widths = np.array([2, 4, 6, 8, 12, 16, 24, 32])  # H* = 8, large widths >= 24
+    zero = np.array([0, 0, 0, 1, 1, 1, 1, 1], dtype=float)
 
-    zero = [0, 0, 1, 1, 1, 1, 1]  # widths 4..16, H* = 8, large widths >= 16
-    cusp = sweep([0.2, 0.1, 0.12, 0.09, 0.08, 0.075, 0.07], [0.1, 0.06, 0.065] + [0.06] * 4, zero)
-    assert check_mod.peak_row(cusp)["passed"]
-    flat = sweep([0.2, 0.1, 0.072, 0.071, 0.07, 0.07, 0.07], [0.06] * 7, zero)
-    assert not check_mod.peak_row(flat)["passed"]
-    kept = sweep([0.2, 0.1, 0.12, 0.09, 0.08, 0.075, 0.07], [0.1, 0.06, 0.1] + [0.06] * 4, zero)
-    assert not check_mod.peak_row(kept)["passed"]
+    def verdict(single, ensemble):
+        n = widths.size
+        sweep = _jamming.WidthSweep(
+            "teacher",
+            256,
+            8,
+            widths,
+            np.array(single),
+            np.full(n, 0.002),
+            np.array(ensemble),
+            zero,
+            np.zeros(n),
+            [],
+        )
+        return check_mod.peak_row(sweep)["passed"]
+
+    cusp = [0.25, 0.27, 0.29, 0.31, 0.30, 0.29, 0.28, 0.28]
+    ens = [0.22, 0.24, 0.26, 0.265, 0.26, 0.26, 0.26, 0.26]
+    assert verdict(cusp, ens)
+    assert not verdict([0.25, 0.27, 0.29, 0.31, 0.31, 0.31, 0.31, 0.31], ens)  # no decay
+    assert not verdict([0.40, 0.27, 0.29, 0.31, 0.30, 0.29, 0.28, 0.28], ens)  # no rise
+    assert not verdict(cusp, [0.22, 0.24, 0.26, 0.29, 0.27, 0.26, 0.26, 0.26])  # ensemble keeps it
 
 
 def test_cli_json_and_plot(tmp_path):
     out = tmp_path / "jam.png"
-    args = ["jamming", "--P", "24", "--d", "4", "--seeds", "2", "--sweep-task", "teacher",
-            "--sweep-P", "24", "--widths", "1,6", "--ensemble", "2", "--splits", "1",
-            "--json", "--plot", str(out)]  # fmt: skip
+    args = [
+        "jamming",
+        "--P",
+        "24",
+        "--d",
+        "4",
+        "--seeds",
+        "2",
+        "--sweep-task",
+        "teacher",
+        "--sweep-P",
+        "24",
+        "--widths",
+        "1,6",
+        "--ensemble",
+        "2",
+        "--splits",
+        "1",
+        "--json",
+        "--plot",
+        str(out),
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

@@ -48,6 +48,7 @@ class JammingRun(NamedTuple):
     task: str
     P: int
     d: int
+    split: int
     width: int
     init: int
     loss: float
@@ -65,6 +66,10 @@ class JammingRun(NamedTuple):
     @property
     def zero_loss(self) -> bool:
         return self.n_unsatisfied == 0
+
+
+#: observables of a run kept in the store, in JammingRun's order
+_STORED = ("loss", "n_unsatisfied", "converged", "gaps", "test_error", "seconds", "f_test")
 
 
 def _check_sizes(P, d, widths, seeds, max_evaluations, allow_large, what) -> None:
@@ -120,17 +125,12 @@ def train_run(
     """
     config = _config(data, width, init, seed, split, noise, activation, max_evaluations)
     stored = None if store is None else store.get(config)
+    head = (data.task, data.P, data.d, split, width, init)
     if stored is not None:
         o = stored.observables
         return JammingRun(
-            data.task,
-            data.P,
-            data.d,
-            width,
-            init,
-            o["loss"],
-            o["n_unsatisfied"],
-            o["converged"],
+            *head,
+            *(o[k] for k in _STORED[:3]),
             np.asarray(o["gaps"]),
             o["test_error"],
             o["seconds"],
@@ -142,53 +142,73 @@ def train_run(
             data.x, data.y, width, rng=rng, activation=activation, max_evaluations=max_evaluations
         )
     f_test = fit.predict(data.x_test)
+    error = float(np.mean(np.sign(f_test) != data.y_test))
     run = JammingRun(
-        data.task,
-        data.P,
-        data.d,
-        width,
-        init,
-        fit.loss,
-        fit.n_unsatisfied,
-        fit.converged,
-        fit.gaps,
-        float(np.mean(np.sign(f_test) != data.y_test)),
-        fit.seconds,
-        f_test,
+        *head, fit.loss, fit.n_unsatisfied, fit.converged, fit.gaps, error, fit.seconds, f_test
     )
     if store is not None:
-        keep = ("loss", "n_unsatisfied", "converged", "gaps", "test_error", "seconds", "f_test")
-        store.put(config, {k: getattr(run, k) for k in keep} | {"n_params": run.n_params})
+        store.put(config, {k: getattr(run, k) for k in _STORED} | {"n_params": run.n_params})
     return run
 
 
 class JammingPoint(NamedTuple):
-    """Result of :func:`find_jamming` at one P."""
+    """Result of :func:`find_jamming` at one P: H* of each data set and every run."""
 
     task: str
     P: int
     d: int
     seeds: int
-    width_star: int  # H*: smallest width whose runs all reach zero loss
+    width_stars: tuple[int, ...]  # per data set: smallest width whose runs all reach zero
     runs: list[JammingRun]  # every run trained, in order
 
     @property
-    def n_star(self) -> int:
-        return self.width_star * self.d
+    def n_star(self) -> float:
+        """``N* = d mean_k H*_k`` (mean over the data sets)."""
+        return float(np.mean(self.width_stars)) * self.d
 
     @property
     def ratio(self) -> float:
         """``P / N*``."""
         return self.P / self.n_star
 
-    def at(self, width: int) -> list[JammingRun]:
-        return [r for r in self.runs if r.width == width]
+    def at(self, width: int, split: int | None = None) -> list[JammingRun]:
+        return [r for r in self.runs if r.width == width and split in (None, r.split)]
+
+    def first_stuck(self) -> list[JammingRun]:
+        """Runs at the first stuck width ``H*_k - 1`` of each data set k."""
+        return [r for k, h in enumerate(self.width_stars) for r in self.at(h - 1, k)]
 
     @property
     def stuck_fraction(self) -> float:
-        """``N_Delta / N`` averaged over the stuck runs at the first stuck width H* - 1."""
-        stuck = [r for r in self.at(self.width_star - 1) if not r.zero_loss]
+        """``N_Delta / N`` averaged over the stuck runs at the first stuck widths."""
+        stuck = [r for r in self.first_stuck() if not r.zero_loss]
         return float(np.mean([r.n_unsatisfied / r.n_params for r in stuck])) if stuck else 0.0
+
+
+def _smallest_zero_width(all_zero, guess: int, limit: int) -> int:
+    """Smallest H >= 1 with ``all_zero(H)``, assumed monotone: gallop from ``guess`` in
+    steps 1, 2, 4, ... to a bracket, then bisect (few calls when the guess is close)."""
+    lo, hi, step = 0, None, 1  # invariant: lo is stuck (0: no net), hi reaches zero
+    if all_zero(guess):
+        hi = guess
+        while hi - step > lo:
+            if not all_zero(hi - step):
+                lo = hi - step
+                break
+            hi, step = hi - step, 2 * step
+    else:
+        lo = guess
+        while hi is None:
+            if lo + step > limit:
+                raise InputError(f"jamming sweep: no zero loss up to width {limit}")
+            if all_zero(lo + step):
+                hi = lo + step
+            else:
+                lo, step = lo + step, 2 * step
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if all_zero(mid) else (mid, hi)
+    return hi
 
 
 def find_jamming(
@@ -197,6 +217,7 @@ def find_jamming(
     task: str = "random",
     d: int = 8,
     seeds: int = 4,
+    datasets: int = 1,
     seed: int = 0,
     noise: float = 0.0,
     activation: str = "leaky-relu",
@@ -205,55 +226,51 @@ def find_jamming(
     store=None,
     allow_large: bool = False,
 ) -> JammingPoint:
-    """N* at fixed data: bracket from ``H = ceil(P / (guess_ratio d))``, then bisect in H.
+    """N* at fixed P: per data set, the smallest H whose ``seeds`` runs all reach zero loss.
 
-    A width "reaches zero" when all ``seeds`` initializations do (stopping at the first
-    stuck one); the first stuck width H* - 1 is then completed over all seeds.
+    The search starts at ``H = ceil(P / (guess_ratio d))`` (then at the previous data
+    set's H*), gallops to a bracket and bisects; a width is stuck at its first stuck run.
+    The first stuck width H*_k - 1 is then completed over all seeds, for N_Delta / N.
 
     Examples:
         >>> pt = find_jamming(24, d=4, seeds=2)
-        >>> pt.width_star >= 1 and all(r.zero_loss for r in pt.at(pt.width_star))
+        >>> h = pt.width_stars[0]
+        >>> all(r.zero_loss for r in pt.at(h)) and not all(r.zero_loss for r in pt.at(h - 1))
         True
     """
     guess = max(1, math.ceil(P / (guess_ratio * d)))
-    _check_sizes(P, d, [2 * guess], seeds, max_evaluations, allow_large, "jamming sweep")
-    data = draw_data(task, P, d, seed=seed, n_test=200, noise=noise)
+    _check_sizes(P, d, [guess] * 4, seeds * datasets, max_evaluations, allow_large, "jamming sweep")
+    limit = 1 << 30 if allow_large else MAX_WIDTH
     runs: list[JammingRun] = []
+    stars: list[int] = []
+    for k in range(datasets):
+        data = draw_data(task, P, d, seed=seed, split=k, n_test=200, noise=noise)
 
-    def train(width: int, init: int) -> JammingRun:
-        runs.append(
-            train_run(
+        def train(width: int, init: int, data=data, k=k) -> JammingRun:
+            run = train_run(
                 data,
                 width,
                 init,
                 seed=seed,
+                split=k,
                 noise=noise,
                 activation=activation,
                 max_evaluations=max_evaluations,
                 store=store,
             )
-        )
-        return runs[-1]
+            runs.append(run)
+            return run
 
-    def all_zero(width: int) -> bool:
-        return all(train(width, s).zero_loss for s in range(seeds))  # all() stops early
+        def all_zero(width: int, train=train) -> bool:
+            return all(train(width, s).zero_loss for s in range(seeds))  # stops early
 
-    lo, hi, width = 0, None, guess  # invariant: lo is stuck (0: no net), hi reaches zero
-    while hi is None:
-        if width > MAX_WIDTH and not allow_large:
-            raise InputError(f"jamming sweep: no zero loss up to width {MAX_WIDTH} at P={P}")
-        if all_zero(width):
-            hi = width
-        else:
-            lo, width = width, 2 * width
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if all_zero(mid) else (mid, hi)
-    if lo >= 1:
-        for s in range(seeds):
-            if not any(r.width == lo and r.init == s for r in runs):
-                train(lo, s)
-    return JammingPoint(task, P, d, seeds, hi, runs)
+        h = _smallest_zero_width(all_zero, stars[-1] if stars else guess, limit)
+        stars.append(h)
+        done = {r.init for r in runs if r.split == k and r.width == h - 1}
+        for s in range(seeds) if h > 1 else ():
+            if s not in done:
+                train(h - 1, s)
+    return JammingPoint(task, P, d, seeds, tuple(stars), runs)
 
 
 class WidthSweep(NamedTuple):

@@ -1,8 +1,10 @@
 """The jamming study of arXiv 1810.09665 in one call: N* at several P, and the test error.
 
 :func:`jamming_study` runs :func:`~._jamming.find_jamming` at each P (random labels by
-default) and, optionally, :func:`~._jamming.width_sweep` on a learnable task (digit
-parity by default) to show the test-error cusp at N* and its removal by an ensemble.
+default) and, optionally, :func:`~._jamming.width_sweep` on a learnable task (by default
+a teacher on the sphere with 10% of the labels flipped) to show the test-error cusp at
+N* and its removal by an ensemble.  Digit parity (``sweep_task="digits"``) shows no
+cusp at d = 8, P = 512: its single-net error only levels off before N* (README).
 ``PRESETS`` holds the sizes: ``"check"`` is the paper check (minutes on 2 cores),
 ``"large"`` the version for a big machine (more P, seeds and ensemble members).
 """
@@ -14,26 +16,33 @@ from typing import NamedTuple
 
 from ._jamming import JammingPoint, WidthSweep, find_jamming, width_sweep
 
-#: widths of the digit-parity sweep (d = 8, P = 512: N* is near H = 8-10)
-CHECK_WIDTHS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 24, 32, 48)
+#: widths of the test-error sweep (teacher with 10% flipped labels, d = 8, P = 256: H* ~ 12):
+#: three below N*, a fine grid around it and two far above (the large-width level)
+CHECK_WIDTHS = (4, 8, 10, 12, 14, 16, 24, 48, 96)
 PRESETS: dict[str, dict] = {
     "check": {
         "P": (128, 256),
-        "seeds": 4,
-        "sweep_task": "digits",
-        "sweep_P": 512,
+        "seeds": 3,
+        "datasets": 3,
+        "sweep_task": "teacher",
+        "sweep_P": 256,
+        "sweep_noise": 0.1,
         "widths": CHECK_WIDTHS,
-        "ensemble": 8,
-        "splits": 3,
+        "ensemble": 10,
+        "splits": 2,
+        "n_test": 4000,
     },
     "large": {
         "P": (128, 256, 512, 1024),
         "seeds": 10,
-        "sweep_task": "digits",
-        "sweep_P": 1024,
-        "widths": (*range(2, 25, 2), 28, 32, 40, 48, 64, 96, 128),
+        "datasets": 10,
+        "sweep_task": "teacher",
+        "sweep_P": 512,
+        "sweep_noise": 0.1,
+        "widths": (*range(2, 33, 2), 40, 48, 64, 96, 128, 192, 256),
         "ensemble": 20,
         "splits": 5,
+        "n_test": 10_000,
     },
 }
 
@@ -53,12 +62,13 @@ class JammingStudy(NamedTuple):
                 "P": p.P,
                 "d": p.d,
                 "seeds": p.seeds,
-                "width_star": p.width_star,
+                "width_stars": list(p.width_stars),
                 "N_star": p.n_star,
                 "P_over_N_star": p.ratio,
                 "N_delta_over_N_first_stuck": p.stuck_fraction,
                 "runs": [
                     {
+                        "split": r.split,
                         "width": r.width,
                         "init": r.init,
                         "N": r.n_params,
@@ -69,9 +79,7 @@ class JammingStudy(NamedTuple):
                     }
                     for r in p.runs
                 ],
-                "gaps_first_stuck": [
-                    r.gaps.tolist() for r in p.at(p.width_star - 1) if not r.zero_loss
-                ],
+                "gaps_first_stuck": [r.gaps.tolist() for r in p.first_stuck() if not r.zero_loss],
             }
             for p in self.points
         ]
@@ -105,13 +113,16 @@ def jamming_study(
     *,
     task: str = "random",
     d: int = 8,
-    seeds: int = 4,
+    seeds: int = 3,
+    datasets: int = 3,
     seed: int = 0,
-    sweep_task: str | None = "digits",
-    sweep_P: int = 512,
+    sweep_task: str | None = "teacher",
+    sweep_P: int = 256,
+    sweep_noise: float = 0.1,
     widths: Sequence[int] = CHECK_WIDTHS,
-    ensemble: int = 8,
-    splits: int = 3,
+    ensemble: int = 10,
+    splits: int = 2,
+    n_test: int = 4000,
     activation: str = "leaky-relu",
     max_evaluations: int = 30_000,
     store=None,
@@ -132,8 +143,17 @@ def jamming_study(
         "store": store,
         "allow_large": allow_large,
     }
-    points = [find_jamming(int(p), task=task, seeds=seeds, **common) for p in P]
+    points = [find_jamming(int(p), task=task, seeds=seeds, datasets=datasets, **common) for p in P]
     sweep = None
     if sweep_task is not None:
-        sweep = width_sweep(sweep_task, sweep_P, widths, ensemble=ensemble, splits=splits, **common)
+        sweep = width_sweep(
+            sweep_task,
+            sweep_P,
+            widths,
+            ensemble=ensemble,
+            splits=splits,
+            noise=sweep_noise,
+            n_test=n_test,
+            **common,
+        )
     return JammingStudy(points, sweep)
