@@ -18,6 +18,9 @@ import specbias
 
 from ._output import PLOT_FORMATS, _console, _print_json, check_output_path
 
+#: the gap histogram shows |h| < GAP_RANGE (satisfied margins have an unbounded tail)
+GAP_RANGE = 2.0
+
 
 def _ints(text: str | None, option: str) -> tuple[int, ...] | None:
     if text is None:
@@ -37,6 +40,7 @@ def plot_jamming(study, path: str) -> None:
     """Three panels: N_Delta/N vs P/N, histogram of gaps at H* - 1, test error vs N."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
 
     panels = 3 if study.sweep is not None else 2
     fig = Figure(figsize=(4.0 * panels, 3.6), layout="constrained")
@@ -52,7 +56,7 @@ def plot_jamming(study, path: str) -> None:
         if gaps:
             ax_gap.hist(
                 np.concatenate(gaps),
-                bins=40,
+                bins=np.linspace(-GAP_RANGE, GAP_RANGE, 41),
                 histtype="step",
                 density=True,
                 label=f"P = {p.P}, H = H* - 1",
@@ -62,7 +66,7 @@ def plot_jamming(study, path: str) -> None:
     ax.set_title(f"{study.points[0].task} labels, d = {study.points[0].d}", fontsize=10)
     ax.legend(fontsize=8)
     ax_gap.axvline(0.0, color="0.6", ls=":", lw=1)
-    ax_gap.set_xlabel("gap h = y f - 1 (jammed runs at H* - 1)")
+    ax_gap.set_xlabel(f"gap h = y f - 1, |h| < {GAP_RANGE:g} (jammed runs at H* - 1)")
     ax_gap.set_ylabel("density")
     ax_gap.legend(fontsize=8)
     if study.sweep is not None:
@@ -73,6 +77,8 @@ def plot_jamming(study, path: str) -> None:
         if s.width_star is not None:
             ax_err.axvline(s.width_star * s.d, color="0.6", ls=":", lw=1, label="N*")
         ax_err.set_xscale("log")
+        ax_err.xaxis.set_major_formatter(ScalarFormatter())
+        ax_err.xaxis.set_minor_formatter(NullFormatter())
         ax_err.set_xlabel("N = H d")
         ax_err.set_ylabel("test error")
         ax_err.set_title(f"{s.task}, P = {s.P}", fontsize=10)
