@@ -185,7 +185,9 @@ def jamming(
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     plot: Annotated[str | None, typer.Option(help="Write the figure to this file.")] = None,
-    allow_large: Annotated[bool, typer.Option(help="Lift the size and time limits.")] = False,
+    allow_large: Annotated[
+        bool, typer.Option("--allow-large", help="Lift the size and time limits.")
+    ] = False,
 ) -> None:
     """Jamming transition with the quadratic hinge loss: N*, N_Delta, test error (1810.09665)."""
     from specbias.validation._jamming_study import PRESETS, jamming_study

@@ -163,5 +163,5 @@ CHECK = PaperCheck(
         "at N* (teacher with 10% label noise) that the ensemble average removes"
     ),
     runner=run,
-    seconds=150.0,
+    seconds=60.0,
 )

@@ -37,7 +37,7 @@ from ._jamming_data import LabelledData, jamming_data
 from ._jamming_train import fit_hinge
 
 #: refused above these without allow_large (sizes of one sweep)
-MAX_P, MAX_WIDTH, MAX_SEEDS, MAX_D = 4096, 2048, 64, 64
+MAX_P, MAX_WIDTH, MAX_RUNS, MAX_D = 4096, 2048, 256, 64
 #: typical loss-and-gradient calls of one run (measured: ~200 well above N*, ~10^4 stuck)
 TYPICAL_EVALUATIONS = 2_000
 
@@ -73,12 +73,12 @@ _STORED = ("loss", "n_unsatisfied", "converged", "gaps", "test_error", "seconds"
 
 
 def _check_sizes(P, d, widths, seeds, max_evaluations, allow_large, what) -> None:
-    ok = 1 <= P <= MAX_P and 2 <= d <= MAX_D and 1 <= seeds <= MAX_SEEDS
+    ok = 1 <= P <= MAX_P and 2 <= d <= MAX_D and 1 <= seeds <= MAX_RUNS
     if not allow_large and not (ok and 1 <= max(widths) <= MAX_WIDTH and min(widths) >= 1):
         raise InputError(
             f"{what}: need 1 <= P <= {MAX_P}, 2 <= d <= {MAX_D}, 1 <= widths <= {MAX_WIDTH}, "
-            f"1 <= seeds <= {MAX_SEEDS}; got P={P}, d={d}, widths up to {max(widths)}, "
-            f"seeds={seeds} (allow_large=True lifts the limits)"
+            f"1 <= runs per width <= {MAX_RUNS}; got P={P}, d={d}, widths up to {max(widths)}, "
+            f"runs per width={seeds} (allow_large=True lifts the limits)"
         )
     if min(widths) < 1 or seeds < 1 or max_evaluations < 1:
         raise InputError(f"{what}: widths, seeds and max_evaluations must be >= 1")
