@@ -13,6 +13,7 @@ from ._check import check
 from ._curve import curve
 from ._decay import decay
 from ._double_descent import double_descent
+from ._fluctuations import fluctuations
 from ._jamming import jamming
 from ._predict import predict
 from ._runs import runs
@@ -81,4 +82,5 @@ app.command("curve")(curve)
 app.command("check")(check)
 app.command("validate")(validate)
 app.command("runs")(runs)
+app.command("fluctuations")(fluctuations)
 app.command("jamming")(jamming)

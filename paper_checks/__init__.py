@@ -15,6 +15,7 @@ from specbias import InputError
 
 from . import (
     bietti_mairal_2019,
+    geiger_2019,
     ghorbani_mei_2019,
     mei_montanari_2019,
     petrini_cagnetta_vanden_eijnden_wyart_2022,
@@ -30,6 +31,7 @@ _CHECKS: tuple[PaperCheck, ...] = (
     ghorbani_mei_2019.CHECK,
     petrini_cagnetta_vanden_eijnden_wyart_2022.CHECK,
     mei_montanari_2019.CHECK,
+    geiger_2019.CHECK,
     spigler_geiger_dascoli_2018_jamming.CHECK,
 )
 

@@ -16,6 +16,9 @@ from ._fit import fit_power_law as fit_power_law
 from ._flow import FlowResult as FlowResult
 from ._flow import tangent_gram as tangent_gram
 from ._flow import train_flow as train_flow
+from ._fluctuations import FluctuationFit as FluctuationFit
+from ._fluctuations import FluctuationResult as FluctuationResult
+from ._fluctuations import fluctuations as fluctuations
 from ._jamming import JammingPoint as JammingPoint
 from ._jamming import JammingRun as JammingRun
 from ._jamming import WidthSweep as WidthSweep
