@@ -173,7 +173,10 @@ def jamming(
     ] = None,
     splits: Annotated[int | None, typer.Option(help="Data splits averaged in the sweep.")] = None,
     sweep_noise: Annotated[
-        float | None, typer.Option(help="Fraction of flipped labels in the sweep's data.")
+        float | None,
+        typer.Option(
+            help="Fraction of flipped labels in the sweep's data (presets: 0.1; 0 = clean)."
+        ),
     ] = None,
     n_test: Annotated[int | None, typer.Option(help="Test points of the sweep.")] = None,
     preset: Annotated[str, typer.Option(help="Default sizes: check or large.")] = "check",
