@@ -14,6 +14,7 @@ from ._curve import curve
 from ._decay import decay
 from ._double_descent import double_descent
 from ._fluctuations import fluctuations
+from ._jamming import jamming
 from ._predict import predict
 from ._runs import runs
 from ._spectrum import spectrum
@@ -82,3 +83,4 @@ app.command("check")(check)
 app.command("validate")(validate)
 app.command("runs")(runs)
 app.command("fluctuations")(fluctuations)
+app.command("jamming")(jamming)

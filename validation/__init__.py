@@ -19,6 +19,16 @@ from ._flow import train_flow as train_flow
 from ._fluctuations import FluctuationFit as FluctuationFit
 from ._fluctuations import FluctuationResult as FluctuationResult
 from ._fluctuations import fluctuations as fluctuations
+from ._jamming import JammingPoint as JammingPoint
+from ._jamming import JammingRun as JammingRun
+from ._jamming import WidthSweep as WidthSweep
+from ._jamming import find_jamming as find_jamming
+from ._jamming import width_sweep as width_sweep
+from ._jamming_data import jamming_data as jamming_data
+from ._jamming_study import JammingStudy as JammingStudy
+from ._jamming_study import jamming_study as jamming_study
+from ._jamming_train import HingeFit as HingeFit
+from ._jamming_train import fit_hinge as fit_hinge
 from ._limits import KernelRegression as KernelRegression
 from ._limits import VariationNormFit as VariationNormFit
 from ._limits import kernel_regression as kernel_regression
