@@ -16,6 +16,13 @@ from ._fit import fit_power_law as fit_power_law
 from ._flow import FlowResult as FlowResult
 from ._flow import tangent_gram as tangent_gram
 from ._flow import train_flow as train_flow
+from ._hessian import HessianSpectrum as HessianSpectrum
+from ._hessian import gauss_newton_spectrum as gauss_newton_spectrum
+from ._hessian import hessian_spectrum as hessian_spectrum
+from ._hessian_experiment import HessianReport as HessianReport
+from ._hessian_experiment import hessian_experiment as hessian_experiment
+from ._hessian_experiment import sample_blobs as sample_blobs
+from ._hessian_outliers import predicted_outliers as predicted_outliers
 from ._limits import KernelRegression as KernelRegression
 from ._limits import VariationNormFit as VariationNormFit
 from ._limits import kernel_regression as kernel_regression
