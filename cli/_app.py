@@ -13,6 +13,7 @@ from ._check import check
 from ._curve import curve
 from ._decay import decay
 from ._double_descent import double_descent
+from ._hessian import hessian
 from ._predict import predict
 from ._runs import runs
 from ._spectrum import spectrum
@@ -80,3 +81,4 @@ app.command("curve")(curve)
 app.command("check")(check)
 app.command("validate")(validate)
 app.command("runs")(runs)
+app.command("hessian")(hessian)

@@ -21,10 +21,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._budget import check_time
 from .._errors import InputError
 from ._checks import check_int
 from ._flow import train_flow
-from ._hessian import HessianSpectrum, gauss_newton_spectrum, hessian_spectrum, numerical_rank
+from ._hessian import (
+    FULL_MAX,
+    HessianSpectrum,
+    gauss_newton_spectrum,
+    hessian_spectrum,
+    n_params,
+    numerical_rank,
+)
 from ._hessian_outliers import OutlierGroup, compare_groups, gap_groups, predicted_outliers
 from ._network import NetConfig, init_params, mse_loss
 from ._sphere import sample_sphere
@@ -118,6 +126,17 @@ def _data(data: str, n: int, d: int, key):
     raise InputError(f"data must be 'sphere' or 'blobs:K', got {data!r}")
 
 
+def _seconds(cfg: NetConfig, n: int, top: int, method: str, train: bool, max_steps: int):
+    """Pessimistic run time: Hessian-vector products (each ~3 passes, ~1e-9 s per
+    multiply-add on one loaded core) for Lanczos or the full Hessian, plus training."""
+    m = n_params(cfg)
+    full = method == "full" or (method == "auto" and m <= FULL_MAX)
+    hvps = m if full else max(3 * top, top + 60) + 4 * 60
+    pass_cost = 3e-9 * n * cfg.width * (cfg.d + 1)
+    train_cost = max_steps * (n * n * cfg.width * cfg.d + n**3) * 1e-9 if train else 0.0
+    return (1 + train) * hvps * pass_cost + train_cost
+
+
 def hessian_experiment(
     d: int,
     n: int,
@@ -149,6 +168,11 @@ def hessian_experiment(
     n = check_int("n", n, 2)
     if top is None:
         top = 1 + d + (d + 2) * (d - 1) // 2 + 5
+    check_time(
+        _seconds(cfg, n, top, method, train, max_steps),
+        f"hessian d={d} n={n} width={width}",
+        allow_large=allow_large,
+    )
     k_data, k_net, k_h0, k_h1 = jax.random.split(jax.random.key(check_int("seed", seed, 0)), 4)
     x, y = _data(data, n, d, k_data)
     p0 = init_params(cfg, key=k_net, dtype=x.dtype)
