@@ -18,6 +18,7 @@ from . import (
     ghorbani_mei_2019,
     mei_montanari_2019,
     petrini_cagnetta_vanden_eijnden_wyart_2022,
+    sagun_2017,
     spigler_geiger_wyart_2019,
 )
 from ._check import CheckResult as CheckResult
@@ -29,6 +30,7 @@ _CHECKS: tuple[PaperCheck, ...] = (
     ghorbani_mei_2019.CHECK,
     petrini_cagnetta_vanden_eijnden_wyart_2022.CHECK,
     mei_montanari_2019.CHECK,
+    sagun_2017.CHECK,
 )
 
 
