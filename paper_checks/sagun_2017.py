@@ -12,7 +12,8 @@ groups of ``N(d,k)`` at the NTK eigenvalues ``mu_k``; the rest is ``R`` (size
    have means within 2% of ``mu_k(ntk)`` for k = 0, 1, 2 (tolerance: the finite-width
    global scale ``sqrt(2/H) = 1.1%`` plus finite-n mixing, measured < 0.6% with the
    infinite-width kernel at n = 1500), and each group stands apart from the next
-   (separation > 1);
+   (separation = its smallest over the next block's largest > 1, where the next block
+   converged: the k = 2 block borders the Lanczos-unresolved bulk of ``R``);
 2. the same for the Gauss-Newton route (closed-form tangent Gram ``Theta/n``, no autodiff);
 3. the rank of the Gauss-Newton term is ``min(n, H d)`` (positive homogeneity of ReLU),
    within 1%, on both sides of ``n = H d`` (H = 150 and H = 16384);
