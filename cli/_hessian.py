@@ -28,11 +28,11 @@ def plot_hessian(report, path: str) -> None:
         h = p.hessian
         ax_d.semilogy(h.grid, np.maximum(h.density, 1e-6), lw=1.2, label=p.label)
         ax_t.semilogy(np.arange(1, h.top.size + 1), np.abs(h.top), ".", label=f"{p.label}")
-    steps, i = [], 0
+    steps = []
     for _, mu, mult in report.predicted:
         steps += [mu] * mult
         ax_d.axvline(mu, color="0.6", ls=":", lw=0.8)
-        i += mult
+    steps = steps[: max(p.hessian.top.size for p in report.points) + 2]
     ax_t.step(
         np.arange(1, len(steps) + 1),
         steps,
@@ -57,6 +57,10 @@ def plot_hessian(report, path: str) -> None:
     fig.savefig(path)
 
 
+def _gaps(groups) -> str:
+    return ", ".join(f"({s}, {m:.3g})" for s, m in groups[:8])
+
+
 def show_hessian(report, *, as_json: bool) -> None:
     if as_json:
         _print_json(report.to_dict())
@@ -78,8 +82,8 @@ def show_hessian(report, *, as_json: bool) -> None:
         con.print(
             f"[{p.label}] loss {p.train_loss:.3g}; {h.method}; smallest eigenvalue "
             f"{h.smallest:.3g}; Hessian rank {h.rank}; Gauss-Newton rank {p.gn_rank}; "
-            f"gap groups (size, mean): "
-            + ", ".join(f"({s}, {m:.3g})" for s, m in p.gap_groups[:8]),
+            f"gap groups (size, mean) of the Hessian: {_gaps(p.gap_groups)}, of Theta/n: "
+            f"{_gaps(p.gn_gap_groups)}",
             highlight=False,
         )
         if not p.groups:

@@ -49,6 +49,7 @@ class HessianPoint(NamedTuple):
     gn_rank: int
     groups: list[OutlierGroup]
     gap_groups: list[tuple[int, float]]
+    gn_gap_groups: list[tuple[int, float]]
     train_loss: float
 
 
@@ -74,6 +75,7 @@ class HessianReport(NamedTuple):
                 "gauss_newton_rank": p.gn_rank,
                 "groups": [g._asdict() for g in p.groups],
                 "gap_groups": [{"size": s, "mean": m} for s, m in p.gap_groups],
+                "gauss_newton_gap_groups": [{"size": s, "mean": m} for s, m in p.gn_gap_groups],
                 "train_loss": p.train_loss,
                 "density": {"grid": h.grid[::4].tolist(), "rho": h.density[::4].tolist()},
             }
@@ -193,7 +195,14 @@ def hessian_experiment(
         gn = gauss_newton_spectrum(params, x, cfg, allow_large=allow_large)
         groups = compare_groups(h.top, predicted) if data == "sphere" else []
         return HessianPoint(
-            label, h, gn, numerical_rank(gn), groups, gap_groups(h.top), float(loss)
+            label,
+            h,
+            gn,
+            numerical_rank(gn),
+            groups,
+            gap_groups(h.top),
+            gap_groups(gn[:top]),
+            float(loss),
         )
 
     points = [measure("init", p0, k_h0, mse_loss(p0, p0, x, y, cfg))]
