@@ -45,7 +45,9 @@ def test_lanczos_top_equals_full_eigh():
     cfg, p, x = _net(4, 120, 60)  # M = 300, nonzero residual: R term, negative eigenvalues
     y = 2.0 * x[:, 0]
     full = hessian_spectrum(p, x, y, cfg, key=jax.random.key(3), method="full")
-    lan = hessian_spectrum(p, x, y, cfg, key=jax.random.key(3), method="lanczos", top=12, steps=150)
+    # slq_steps = steps: the SLQ probes reuse the compiled Lanczos loop
+    kw = {"method": "lanczos", "top": 12, "steps": 150, "slq_steps": 150}
+    lan = hessian_spectrum(p, x, y, cfg, key=jax.random.key(3), **kw)
     assert lan.top.size == 12 and full.method == "full" and lan.method == "lanczos"
     assert np.max(np.abs(lan.top - full.top[:12])) < LANCZOS_ATOL
     assert lan.smallest == pytest.approx(full.smallest, abs=LANCZOS_ATOL)
@@ -115,3 +117,12 @@ def test_cli_hessian_json_and_errors():
     bad = runner.invoke(app, ["hessian", "--regime", "mean"])
     assert bad.exit_code == 1 and "regime must be" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_doctests():
+    import doctest
+
+    from specbias.validation import _hessian_outliers, _lanczos
+
+    for module in (_lanczos, _hessian_outliers):
+        assert doctest.testmod(module).failed == 0, module.__name__
