@@ -117,6 +117,8 @@ def test_cli_hessian_json_and_errors():
     bad = runner.invoke(app, ["hessian", "--regime", "mean"])
     assert bad.exit_code == 1 and "regime must be" in bad.output
     assert "Traceback" not in bad.output
+    bad = runner.invoke(app, ["hessian", "--data", "blobs:1", "--n", "20", "--width", "4"])
+    assert bad.exit_code == 1 and "blobs:K" in bad.output
 
 
 def test_doctests():

@@ -246,7 +246,7 @@ def hessian_spectrum(
             hvp, args, m, key=k_slq, probes=probes, steps=slq_steps, dtype=q.dtype
         )
         rank = None
-    lo, hi = float(nodes.min()), float(max(nodes.max(), top_vals[0]))
+    lo, hi = float(nodes.min()), float(max(nodes.max(), *top_vals[:1]))
     sigma = (hi - lo) / 300.0 if sigma is None else float(sigma)
     if not (math.isfinite(sigma) and sigma > 0):
         raise InputError(f"sigma must be a positive number, got {sigma}")
