@@ -14,6 +14,7 @@ from ._curve import curve
 from ._decay import decay
 from ._double_descent import double_descent
 from ._fluctuations import fluctuations
+from ._hessian import hessian
 from ._jamming import jamming
 from ._predict import predict
 from ._runs import runs
@@ -84,3 +85,4 @@ app.command("validate")(validate)
 app.command("runs")(runs)
 app.command("fluctuations")(fluctuations)
 app.command("jamming")(jamming)
+app.command("hessian")(hessian)

@@ -19,6 +19,7 @@ from . import (
     ghorbani_mei_2019,
     mei_montanari_2019,
     petrini_cagnetta_vanden_eijnden_wyart_2022,
+    sagun_2017,
     spigler_geiger_dascoli_2018_jamming,
     spigler_geiger_wyart_2019,
 )
@@ -33,6 +34,7 @@ _CHECKS: tuple[PaperCheck, ...] = (
     mei_montanari_2019.CHECK,
     geiger_2019.CHECK,
     spigler_geiger_dascoli_2018_jamming.CHECK,
+    sagun_2017.CHECK,
 )
 
 

@@ -19,6 +19,13 @@ from ._flow import train_flow as train_flow
 from ._fluctuations import FluctuationFit as FluctuationFit
 from ._fluctuations import FluctuationResult as FluctuationResult
 from ._fluctuations import fluctuations as fluctuations
+from ._hessian import HessianSpectrum as HessianSpectrum
+from ._hessian import gauss_newton_spectrum as gauss_newton_spectrum
+from ._hessian import hessian_spectrum as hessian_spectrum
+from ._hessian_experiment import HessianReport as HessianReport
+from ._hessian_experiment import hessian_experiment as hessian_experiment
+from ._hessian_experiment import sample_blobs as sample_blobs
+from ._hessian_outliers import predicted_outliers as predicted_outliers
 from ._jamming import JammingPoint as JammingPoint
 from ._jamming import JammingRun as JammingRun
 from ._jamming import WidthSweep as WidthSweep
