@@ -29,19 +29,7 @@ About 30 s of CPU (one Lanczos run with M ~ 1e5 and a few compilations).
 
 from __future__ import annotations
 
-import jax
 import numpy as np
-
-from specbias.validation import (
-    NetConfig,
-    gauss_newton_spectrum,
-    hessian_spectrum,
-    init_params,
-    predicted_outliers,
-    sample_sphere,
-)
-from specbias.validation._hessian import numerical_rank
-from specbias.validation._hessian_outliers import compare_groups
 
 from ._check import CheckResult, PaperCheck
 
@@ -54,6 +42,8 @@ def _row(claim: str, value: float, bound: str, ok: bool) -> dict:
 
 
 def _group_rows(route: str, measured: np.ndarray, predicted) -> list[dict]:
+    from specbias.validation._hessian_outliers import compare_groups
+
     out = []
     for g in compare_groups(measured, predicted)[:3]:
         # separation from the next block, where that block was measured (the Lanczos
@@ -74,6 +64,11 @@ def _group_rows(route: str, measured: np.ndarray, predicted) -> list[dict]:
 
 
 def _net(d, n, width, seed):
+    # the validation layer imports JAX: imported here, not at `specbias` start-up
+    import jax
+
+    from specbias.validation import NetConfig, init_params, sample_sphere
+
     cfg = NetConfig(width, d)
     k_data, k_net, k_h = jax.random.split(jax.random.key(seed), 3)
     x = sample_sphere(n, d, key=k_data)
@@ -81,6 +76,9 @@ def _net(d, n, width, seed):
 
 
 def rows() -> list[dict]:
+    from specbias.validation import gauss_newton_spectrum, hessian_spectrum, predicted_outliers
+    from specbias.validation._hessian import numerical_rank
+
     out = []
     cfg, p, x, key = _net(D, N_SAMPLES, WIDTH, 0)
     predicted = predicted_outliers(D, 21)
