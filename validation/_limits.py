@@ -41,17 +41,17 @@ from ..spectra import kernel as parse_kernel
 from ._capbound import sup_abs_dual
 from ._colgen import (  # some re-exported for the benchmarks and tests
     _dense_dictionary,
-    _initial_simplex,
     _new_columns,
     _polish,
     _polish_records,
     _starts,
     _violation,
 )
+from ._master import MASTERS
 from ._pricing import (
     _random_directions,
     dual_search,
-    dual_values,
+    dual_values,  # noqa: F401 (re-exported for the benchmarks and tests)
     local_search,
     relu_features,
     sorted_distinct,
@@ -63,10 +63,6 @@ SPHERE_TOL = 1e-6
 # first 0, then 1e-14, 1e-13, ... up to MAX_REL_JITTER.
 FIRST_REL_JITTER = 1e-14
 MAX_REL_JITTER = 1e-4
-# Column pool: beyond POOL_SIZE * n + 64 columns, non-basic columns with
-# |g_lambda| < POOL_KEEP are dropped (every pivot prices the whole pool).
-POOL_SIZE = 4
-POOL_KEEP = 0.5
 # Certified dual violation: branch and bound proves max|g_lambda| <= 1 + CERTIFY_TOL.
 # Its cost grows like the number of caps of radius ~CERTIFY_TOL / slope around every
 # peak of g (g = 1 at all n atoms); 1e-3 takes ~1e7 caps at d = 5, n = 256, while
@@ -306,6 +302,7 @@ def min_variation_norm_interpolation(
     certify: bool = False,
     certify_tol: float = CERTIFY_TOL,
     max_boxes: int = 400_000_000,
+    master: str = "simplex",
 ) -> VariationNormFit:
     """Minimum variation-norm (l1 over ReLU neurons) interpolant of ``(x_train, y_train)``.
 
@@ -331,6 +328,11 @@ def min_variation_norm_interpolation(
         slowly with the grid size; use it to cross-check, not to measure exponents.
 
         ``"auto"``: column generation for every d.
+
+    Restricted master (``master``, :mod:`._master`): ``"simplex"`` (default,
+    :class:`._simplex.L1Simplex` from the previous basis) or ``"ipm"`` (dense
+    interior point :func:`._ipm.l1_interior_point` per round, then a crossover; d = 5,
+    n = 256, certified: 27 CPU-s against 42; ``benchmarks/bench_feature_limit.py``).
 
     Cost (one core, d = 3, smooth teacher): n = 128 about 2.5 s, n = 256 about
     8 s, n = 512 about a minute; d = 5 with ``certify=True``, n = 256: 40-60 s
@@ -366,6 +368,7 @@ def min_variation_norm_interpolation(
             U = inf and the lower bound is 0).
         certify_tol: relative tolerance of the certificate (see ``certify``).
         max_boxes: cap budget of each branch and bound.
+        master: restricted-master LP solver, ``"simplex"`` or ``"ipm"`` (see above).
 
     Returns:
         :class:`VariationNormFit` (``dual_violation`` and ``lower_bound`` come from the
@@ -395,6 +398,8 @@ def min_variation_norm_interpolation(
         raise InputError(f"method 'dictionary' needs d <= 3 (dense grid), got d = {d}")
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise InputError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if master not in MASTERS:
+        raise InputError(f"master must be one of {sorted(MASTERS)}, got {master!r}")
     if method == "colgen" and rng is None:
         raise InputError("column generation needs rng=np.random.default_rng(seed)")
     if not (tol > 0 and max_rounds >= 1 and min(restarts, verify_restarts, ascent_steps) >= 1):
@@ -415,12 +420,12 @@ def min_variation_norm_interpolation(
         theta = np.vstack(parts)
 
     with threadpool_limits(1, user_api="blas"):
-        lp, theta = _initial_simplex(theta, xtr, ys, rng, method)
+        lp = MASTERS[master](theta, xtr, ys, rng, method)
         rounds = 0
         while True:
-            lp.solve()
+            coef, lam = lp.solve()
+            theta = lp.theta
             rounds += 1
-            coef, lam = lp.coefficients(), lp.multipliers
             starts, signs = _starts(theta, coef, lam, xtr)
             cand, val = dual_search(
                 lam, xtr, starts, signs, rng=rng, restarts=restarts, steps=ascent_steps
@@ -435,7 +440,7 @@ def min_variation_norm_interpolation(
                     bound = sup_abs_dual(
                         xtr,
                         lam,
-                        candidates=theta[coef != 0],
+                        candidates=theta[support],
                         rtol=certify_tol,
                         prune_at=1.0 + certify_tol,
                         record_at=1.0 + certify_tol,
@@ -452,14 +457,9 @@ def min_variation_norm_interpolation(
                     f"column generation did not converge in {max_rounds} rounds "
                     f"(dual violation {_violation(val):.2e} > tol {tol:.0e})"
                 )
-            if theta.shape[0] > POOL_SIZE * n + 64:
-                keep = (coef != 0) | (np.abs(dual_values(theta, xtr, lam)) >= POOL_KEEP)
-                theta = theta[lp.keep_columns(keep)]
-            new = _new_columns(theta, cand[val > 1.0 + tol])
-            theta = np.vstack([theta, new])
-            lp.add_columns(relu_features(new, xtr))
-        lp.finish()
-        coef = lp.coefficients()
+            lp.prune(coef, lam)
+            lp.add(_new_columns(lp.theta, cand[val > 1.0 + tol]))
+        theta, coef = lp.finish()
 
     violation = _violation(val)
     lower = float(ys @ lam) / max(1.0, 1.0 + violation) * scale
