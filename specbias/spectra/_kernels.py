@@ -45,6 +45,7 @@ from ._expr import T as T
 from ._expr import canonical_text
 from .families import NAMES, Family, family
 from .families._base import MP, NP
+from .families._phi_t import blockwise
 from .families.expr import expression
 
 KERNEL_NAMES = NAMES
@@ -109,9 +110,17 @@ class Kernel:
         return self.record.phi(MP if mp else NP, theta, self.args)
 
     def phi(self, t, *, mp: bool = False):
-        """phi(t) for t in [-1, 1]; numpy (float64) or mpmath (``mp=True``)."""
+        """phi(t) for t in [-1, 1]; numpy (float64) or mpmath (``mp=True``).
+
+        float64: the family's fused formula in t, block by block (:mod:`.families._phi_t`:
+        a Gram matrix at the speed of a jitted kernel), else phi(arccos t); t is clipped
+        to [-1, 1] first (safe arccos near +-1).
+        """
         if mp:
             return self.phi_theta(mpmath.acos(t), mp=True)
+        fused = self.record.phi_t(self.args)
+        if fused is not None:
+            return blockwise(fused, t)
         return self.phi_theta(np.arccos(np.clip(np.asarray(t, dtype=np.float64), -1, 1)))
 
 

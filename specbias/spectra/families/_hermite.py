@@ -348,7 +348,27 @@ def phi(m, theta, act: str, kind: str):
         for c in coef:
             acc = ((acc * x) >> prec) + c
         return mpmath.ldexp(acc, -prec)
-    return np.polynomial.polynomial.polyval(t, phi_series(act, kind).b)
+    return horner(float_coefficients(act, kind), t)
+
+
+@functools.lru_cache(maxsize=32)
+def float_coefficients(act: str, kind: str) -> np.ndarray:
+    """b_j of :func:`phi_series` without the trailing terms that sum to < 1e-18 phi(1)
+    (below float64 rounding on |t| <= 1, since b_j >= 0): fewer Horner steps."""
+    b = phi_series(act, kind).b
+    suffix = np.cumsum(b[::-1])[::-1]
+    keep = np.flatnonzero(suffix > 1e-18 * suffix[0])
+    return b[: int(keep[-1]) + 1] if keep.size else b[:1]
+
+
+def horner(b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """sum_j b_j t^j by Horner's rule, in place (one accumulator, no temporaries)."""
+    t = np.asarray(t, dtype=np.float64)
+    acc = np.full(t.shape, b[-1], dtype=np.float64)
+    for c in b[-2::-1]:
+        acc *= t
+        acc += c
+    return acc
 
 
 @functools.lru_cache(maxsize=32)

@@ -137,6 +137,7 @@ def _activation(name: str) -> Family:
         params=(),
         phi=phi,
         sympy_phi=lambda p: expr,
+        phi_t=lambda p: lambda t: np.asarray(_lambdified(name, "numpy")(t), dtype=np.float64),
         decay=lambda p, spec, d: _law(spec, d, note, parity),
         parity=lambda p: parity,
         numeric=lambda p: Numeric(

@@ -91,6 +91,11 @@ def _dual(base: Family, kind: str, params: tuple, examples: tuple) -> Family:
             law, parity={"odd": "odd", "even": "even"}.get(H.sigma_parity(p["act"]), "all")
         )
 
+    def phi_t(p):
+        if _own(p):
+            return lambda t: H.horner(H.float_coefficients(p["act"], kind), t)
+        return base.phi_t(relu(p))
+
     def phi(m, theta, p):
         if _own(p):
             return H.phi(m, theta, p["act"], kind)
@@ -100,6 +105,7 @@ def _dual(base: Family, kind: str, params: tuple, examples: tuple) -> Family:
         name=kind,
         params=params,
         phi=phi,
+        phi_t=phi_t,
         sympy_phi=pick(lambda p: sp.Function(kind.upper())(T), "sympy_phi"),
         numeric=pick(numeric, "numeric"),
         symbolic=pick(lambda *_: None, "symbolic"),
