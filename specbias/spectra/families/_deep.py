@@ -1,0 +1,354 @@
+"""Deep dual kernels of any activation: the dual map iterated over L hidden layers.
+
+The net is neural-tangents' ``stax.serial(*[Dense(W_std=sw, b_std=sb), act] * L,
+Dense(W_std=sw, b_std=sb))`` on inputs scaled so that x.y / fan-in = t (sw, sb are
+standard deviations; sw^2, sb^2 the weight and bias variances).  On S^{d-1} every layer's
+kernel is a function of t alone:
+
+.. math::
+
+    p_0 = s_w^2 t + s_b^2,\\quad q_0 = s_w^2 + s_b^2,\\quad \\rho_{h-1} = p_{h-1}/q_{h-1},\\\\
+    \\Sigma_h = S_h(\\rho_{h-1}) = \\sum_j a_j(q_{h-1})^2 \\rho_{h-1}^j,\\qquad
+    \\dot\\Sigma_h = \\dot S_h(\\rho_{h-1}) = \\frac1{q_{h-1}}\\sum_j (j+1)\\,a_{j+1}(q_{h-1})^2
+    \\rho_{h-1}^j,\\\\
+    p_h = s_w^2\\Sigma_h + s_b^2,\\quad
+    q_h = s_w^2\\,\\mathbb E[\\sigma(\\sqrt{q_{h-1}}u)^2] + s_b^2,
+    \\quad \\Theta_0 = p_0,\\quad \\Theta_h = p_h + s_w^2\\,\\dot\\Sigma_h\\,\\Theta_{h-1},
+
+NNGP = p_L, NTK = Theta_L.  a_j(q) are the Hermite coefficients of u -> sigma(sqrt(q) u):
+the pre-activations of a layer have variance q on the diagonal and correlation rho, and
+Mehler's formula gives E[sigma(sqrt q u) sigma(sqrt q v)] = sum_j a_j(q)^2 rho^j; since
+d/du sigma(sqrt q u) = sum_j sqrt(j+1) a_{j+1} h_j, E[sigma' sigma'] is S-dot (Daniely et
+al. arXiv 1602.05897, Poole et al. arXiv 1606.05340 for q_h, Jacot et al. arXiv
+1806.07572 for Theta, Novak et al. arXiv 1912.02803 for the stax convention).
+L = 1, sw = 1, sb = 0 is ``nngp:act`` / ``ntk:act``; ReLU with sw = 1, sb = 0 is
+``arccos1:depth=L`` / ``ntk:depth=L`` (no He factor).
+
+Spectrum.  Each step maps power series with non-negative coefficients to such series,
+so K(t) = sum_n c_n t^n, c_n >= 0.  The per-layer series are truncated at J (lower
+bounds (|a_j| - e_j)^2 of the coefficients), the composition at N = J, in extended
+precision (``np.longdouble``).  Error bound of mu_k = sum_n c_n mu_k(t^n):
+
+* D_low = K(1) - K_J(1): per-layer truncation and coefficient errors, where K(1) comes
+  from the variance recursion above by quadrature (independent of the Hermite series)
+  and K_J(1) is the composition of the truncated series at t = 1 (mpmath); this mass
+  may sit at any n >= k: times max_{n>=k} mu_k(t^n);
+* D_high = K_J(1) - sum_{n<=N} c_n: the composition's mass beyond N, times
+  max_{n>N} mu_k(t^n);
+* rounding: a worst-case relative bound gamma (powers rho^j by binary splitting,
+  log2 J products of N + 1 terms each; an input error r becomes J r), times mu_k.
+
+>>> import numpy as np
+>>> s = compose("tanh", "nngp", 1, 1.0, 0.0, 96)
+>>> bool(np.all(s.c >= 0)), s.depth
+(True, 1)
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from . import _hermite as H
+
+#: Working digits of the variances and series (the Hermite coefficients carry 45).
+DPS = H.DIGITS + 10
+#: Orders J = N tried in turn (cost ~ L J^3 in long double: 0.3 s at J = 384).
+LADDER = (96, 192, 384)
+_U_LD = float(np.finfo(np.longdouble).eps) / 2
+_U64 = float(np.finfo(np.float64).eps) / 2
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One hidden layer's dual maps at input variance q (coefficient lower bounds)."""
+
+    q: object
+    b: tuple
+    bd: tuple
+    s1: object  # E[sigma(sqrt q u)^2]
+    sd1: object  # E[sigma'(sqrt q u)^2]
+    err: object  # quadrature error bound of s1 and sd1
+
+
+@functools.lru_cache(maxsize=32)
+def layers(act: str, depth: int, sw: float, sb: float, jmax: int) -> tuple[Layer, ...]:
+    """The L layers of ``act`` (Hermite coefficients at each layer's variance q_{h-1})."""
+    out = []
+    with mpmath.workdps(DPS):
+        sw2, sb2 = mpmath.mpf(sw) ** 2, mpmath.mpf(sb) ** 2
+        q = sw2 + sb2
+        dead = H.killed(act, np.arange(jmax + 1))
+        for _ in range(depth):
+            scale = mpmath.nstr(mpmath.sqrt(q), DPS)
+            q = mpmath.mpf(scale) ** 2  # the variance the coefficients are taken at
+            a, e = H._coefficients(act, jmax, scale)
+            lo = [
+                mpmath.mpf(0) if z else max(abs(x) - ex, 0) ** 2
+                for x, ex, z in zip(a, e, dead, strict=True)
+            ]
+            s1, e1 = _square_moment(H.sigma_expr(act, scale))
+            s = sp.Float(scale, DPS + 10)
+            sd1, e2 = _square_moment(sp.diff(H.sigma_expr(act), H.U).subs(H.U, s * H.U))
+            bd = tuple((j + 1) * lo[j + 1] / q for j in range(jmax))
+            out.append(Layer(q, tuple(lo), bd, s1, sd1, e1 + e2))
+            q = sw2 * s1 + sb2
+    return tuple(out)
+
+
+def _square_moment(expr: sp.Expr):
+    """(E[f(u)^2], error bound), u ~ N(0, 1), f given as sympy in u."""
+    fn = sp.lambdify(H.U, expr, "mpmath")
+    return H._moment(lambda u: fn(u) ** 2, DPS)
+
+
+def _variances(m, sw: float, sb: float):
+    """(sw^2, sb^2) of the float parameters, in float64 or exactly in mpmath."""
+    if m.MP:
+        return mpmath.mpf(sw) ** 2, mpmath.mpf(sb) ** 2
+    return sw * sw, sb * sb
+
+
+def _iterate(m, t, sw: float, sb: float, maps):
+    """(p_L, Theta_L) at t through ``maps``: (q, S(m, rho), S-dot(m, rho)) per layer."""
+    sw2, sb2 = _variances(m, sw, sb)
+    p = sw2 * t + sb2
+    theta = p
+    for q, s_map, sd_map in maps:
+        rho = p / q
+        rho = max(min(rho, 1), -1) if m.MP else np.clip(rho, -1.0, 1.0)
+        p_new = sw2 * s_map(m, rho) + sb2
+        theta = p_new + sw2 * sd_map(m, rho) * theta
+        p = p_new
+    return p, theta
+
+
+def _poly(coef: tuple):
+    """S(m, rho) = sum_j coef_j rho^j (float64 Horner or mpmath)."""
+    b64 = np.array([float(c) for c in coef])
+
+    def run(m, rho):
+        if m.MP:
+            return mpmath.polyval(list(reversed(coef)), rho)
+        return H.horner(b64, rho)
+
+    return run
+
+
+def relu_maps(m, depth: int, sw: float, sb: float):
+    """ReLU's layer maps in closed form: S = q J_1(rho)/(2 pi), S-dot = J_0/(2 pi),
+    q_h = sw^2 S(1) + sb^2 = sw^2 q_{h-1}/2 + sb^2 (Cho & Saul 2009).  q_h is formed by
+    the same operations as p_h(1), so rho = 1 exactly on the diagonal (S has a
+    sqrt(1 - rho) term: an ulp of rho would cost 1e-8)."""
+
+    def s_map(q):
+        return lambda m, rho: q * (m.sqrt(1 - rho * rho) + (m.pi - m.acos(rho)) * rho) / (2 * m.pi)
+
+    def sd_map(m, rho):
+        return (m.pi - m.acos(rho)) / (2 * m.pi)
+
+    one = mpmath.mpf(1) if m.MP else 1.0
+    sw2, sb2 = _variances(m, sw, sb)
+    out, q = [], sw2 * one + sb2
+    for _ in range(depth):
+        out.append((q, s_map(q), sd_map))
+        q = sw2 * s_map(q)(m, one) + sb2
+    return out
+
+
+def phi(m, t, args: tuple, kind: str):
+    """The deep NNGP (``kind="nngp"``) or NTK at t; ``args`` = (act, depth, sw, sb)."""
+    act, depth, sw, sb = args
+    if act == "relu":
+        maps = relu_maps(m, depth, sw, sb)
+    else:
+        ls = _phi_layers(act, depth, sw, sb)
+        maps = [(float(x.q) if not m.MP else x.q, _poly(x.b), _poly(x.bd)) for x in ls]
+    out = _iterate(m, t, sw, sb, maps)
+    return out[0] if kind == "nngp" else out[1]
+
+
+@functools.lru_cache(maxsize=32)
+def _phi_layers(act: str, depth: int, sw: float, sb: float) -> tuple[Layer, ...]:
+    """The first order of :data:`LADDER` whose per-layer tails are <= 1e-18 S(1) (the
+    truncation error of phi on [-1, 1], as b_j >= 0: far below float64 rounding)."""
+    for jmax in LADDER:
+        ls = layers(act, depth, sw, sb, jmax)
+        with mpmath.workdps(DPS):
+            if all(x.s1 - mpmath.fsum(x.b) <= 1e-18 * x.s1 for x in ls):
+                return ls
+    return ls
+
+
+@dataclass(frozen=True)
+class Composed:
+    """K(t) = sum_{n<=N} c_n t^n + error (see the module doc): c (float64), gamma,
+    D_low, D_high, K(1)."""
+
+    c: np.ndarray
+    gamma: float
+    d_low: float
+    d_high: float
+    k1: float
+    depth: int
+
+
+def _powers(rho: np.ndarray, jmax: int) -> np.ndarray:
+    """rho^j, j = 0..J, truncated at degree N = len(rho) - 1 (binary splitting)."""
+    n = rho.size
+    out = np.zeros((jmax + 1, n), dtype=np.longdouble)
+    out[0, 0] = 1
+    out[1] = rho
+    for j in range(2, jmax + 1):
+        out[j] = np.convolve(out[j // 2], out[j - j // 2])[:n]
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def compose(act: str, kind: str, depth: int, sw: float, sb: float, jmax: int) -> Composed:
+    """The power series of the deep kernel with its three error terms."""
+    ls = layers(act, depth, sw, sb, jmax)
+    n = jmax + 1
+    sw2, sb2 = np.longdouble(sw) ** 2, np.longdouble(sb) ** 2
+    p = np.zeros(n, dtype=np.longdouble)
+    p[0], p[1] = sb2, sw2
+    theta = p.copy()
+    r = r_theta = 3 * _U_LD
+    local = (math.ceil(math.log2(jmax)) + 2) * (n + 2) * _U_LD + (jmax + 4) * _U_LD
+    for x in ls:
+        rho = p / np.longdouble(str(x.q))
+        powers = _powers(rho, jmax)
+        s = np.array([np.longdouble(str(v)) for v in x.b]) @ powers
+        sd = np.array([np.longdouble(str(v)) for v in x.bd]) @ powers[:jmax]
+        p_new = sw2 * s
+        p_new[0] += sb2
+        theta = p_new + sw2 * np.convolve(sd, theta)[:n]
+        p = p_new
+        r_in = r + 2 * _U_LD
+        r = jmax * r_in + local
+        r_theta = r + r_in + r_theta + (n + 4) * _U_LD
+    c = (p if kind == "nngp" else theta).astype(np.float64)
+    gamma = (r if kind == "nngp" else r_theta) + 2 * _U64
+    pick = 0 if kind == "nngp" else 1
+    k1, k1_err = _at_one(ls, sw, sb, kind)
+    with mpmath.workdps(DPS):
+        kj1 = _truncated_at(ls, sw, sb, mpmath.mpf(1))[pick]
+        d_low = max(k1 + k1_err - kj1, 0)
+        # mass beyond N: K_J(1) minus the computed sum (the rounding allowance included),
+        # or sum_{n>N} c_n <= [eps^m] K_J(1 + eps) / binom(N+1, m) (c_n >= 0)
+        d_high = max(kj1 - mpmath.fsum(float(v) for v in c) * (1 - gamma), 0)
+        taylor = _taylor_at_one(ls, sw, sb, TAYLOR_M)[pick]
+        for m, coef in enumerate(taylor):
+            d_high = min(d_high, coef / mpmath.binomial(jmax + 1, m))
+    return Composed(c, gamma, float(d_low), float(d_high), float(k1), depth)
+
+
+#: Order of the Taylor expansion at t = 1 in the tail bound (moments up to binom(n, 64)).
+TAYLOR_M = 64
+
+
+def _mul(a: list, b: list) -> list:
+    """Product of two truncated power series (mpmath lists of equal length)."""
+    n = len(a)
+    return [mpmath.fsum(a[i] * b[k - i] for i in range(k + 1)) for k in range(n)]
+
+
+def _shift(coef: tuple, r0, m: int) -> list:
+    """Taylor coefficients s_i, i <= m, of sum_j coef_j (r0 + delta)^j (synthetic division)."""
+    work = list(coef)
+    out = []
+    for _ in range(m + 1):
+        acc = mpmath.mpf(0)
+        for j in range(len(work) - 1, -1, -1):
+            acc = acc * r0 + work[j]
+            work[j] = acc
+        out.append(work[0])
+        work = work[1:] or [mpmath.mpf(0)]
+    return out
+
+
+def _taylor_at_one(ls, sw: float, sb: float, m: int):
+    """Taylor coefficients in eps of (p_L, Theta_L)(1 + eps), truncated series, order m."""
+    with mpmath.workdps(DPS):
+        sw2, sb2 = mpmath.mpf(sw) ** 2, mpmath.mpf(sb) ** 2
+        zero = [mpmath.mpf(0)] * (m + 1)
+        p = [sw2 + sb2, sw2, *zero[2:]]
+        th = list(p)
+        for lay in ls:
+            delta = [mpmath.mpf(0)] + [x / lay.q for x in p[1:]]
+            out = []
+            for coef in (lay.b, lay.bd):
+                s = _shift(coef, p[0] / lay.q, m)
+                acc = [s[m], *zero[1:]]
+                for i in range(m - 1, -1, -1):
+                    acc = _mul(acc, delta)
+                    acc[0] += s[i]
+                out.append(acc)
+            p = [sw2 * x for x in out[0]]
+            p[0] += sb2
+            th = [a + sw2 * b for a, b in zip(p, _mul(out[1], th), strict=True)]
+        return p, th
+
+
+def _truncated_at(ls, sw: float, sb: float, x):
+    """(p_L, Theta_L) of the truncated series composed, at a real x (mpmath)."""
+    sw2, sb2 = mpmath.mpf(sw) ** 2, mpmath.mpf(sb) ** 2
+    p = th = sw2 * x + sb2
+    for lay in ls:
+        rho = p / lay.q
+        s = mpmath.polyval(list(reversed(lay.b)), rho)
+        sd = mpmath.polyval(list(reversed(lay.bd)), rho)
+        p = sw2 * s + sb2
+        th = p + sw2 * sd * th
+    return p, th
+
+
+def _at_one(ls, sw: float, sb: float, kind: str):
+    """(K(1) by the quadrature variances, an error bound of it)."""
+    with mpmath.workdps(DPS):
+        sw2, sb2 = mpmath.mpf(sw) ** 2, mpmath.mpf(sb) ** 2
+        p = th = sw2 + sb2
+        err = mpmath.mpf(0)
+        for x in ls:
+            p = sw2 * x.s1 + sb2
+            th = p + sw2 * x.sd1 * th
+            err = (err + x.err) * (1 + sw2) * (1 + sw2 * x.sd1) * 4  # generous propagation
+        k1 = p if kind == "nngp" else th
+        return k1, err + mpmath.mpf(10) ** (-DPS + 10) * k1
+
+
+def deep_parity(act: str, sb: float) -> str:
+    """``odd``/``even`` when sigma is and there is no bias (a bias breaks the parity)."""
+    par = H.sigma_parity(act)
+    return par if sb == 0 else "none"
+
+
+def log_eigenvalues(act: str, kind: str, depth: int, sw: float, sb: float, d: int, k):
+    """(sign, log|mu_k|, rel_err): the smallest order of :data:`LADDER` meeting
+    :data:`~._hermite.TARGET` on the largest degrees, else the largest."""
+    k = np.asarray(k, dtype=np.int64)
+    probe = k[-4:] if k.size else k
+    for jmax in LADDER:
+        comp = compose(act, kind, depth, sw, sb, jmax)
+        if np.all(_mu(comp, d, probe, act, sb)[2] <= H.TARGET):
+            break
+    return _mu(comp, d, k, act, sb)
+
+
+def _mu(comp: Composed, d: int, k: np.ndarray, act: str, sb: float):
+    with np.errstate(divide="ignore"):
+        log_c = np.log(comp.c)
+        log_err = log_c + math.log(comp.gamma)
+    s = H.Series(comp.c, log_c, log_err, (), comp.d_high, comp.k1)
+    par = deep_parity(act, sb)
+    zero = ((k % 2 == 0) & (par == "odd")) | ((k % 2 == 1) & (par == "even"))
+    sign, acc, rel = H._mu(s, d, k, act, zero=zero)
+    low = H._log(comp.d_low) + H._log_cmax(d, k, k - 1) if comp.d_low > 0 else -np.inf
+    with np.errstate(over="ignore", invalid="ignore"):
+        rel = np.where(sign != 0, rel + np.exp(low - acc), rel)
+    return sign, acc, rel
