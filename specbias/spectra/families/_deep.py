@@ -38,10 +38,11 @@ precision (``np.longdouble``).  Error bound of mu_k = sum_n c_n mu_k(t^n):
 * rounding: a worst-case relative bound gamma (powers rho^j by binary splitting,
   log2 J products of N + 1 terms each; an input error r becomes J r), times mu_k.
 
->>> import numpy as np
->>> s = compose("tanh", "nngp", 1, 1.0, 0.0, 96)
->>> bool(np.all(s.c >= 0)), s.depth
-(True, 1)
+>>> from specbias.spectra.families._base import NP
+>>> float(phi(NP, 1.0, ("relu", 2, 1.0, 0.0), "nngp"))  # K(1) = q_2 = 1/4 (no bias)
+0.25
+>>> float(phi(NP, 1.0, ("relu", 2, 1.0, 1.0), "nngp"))  # q_h = q_{h-1}/2 + 1: 2, 2
+2.0
 """
 
 from __future__ import annotations
