@@ -35,8 +35,11 @@ precision (``np.longdouble``).  Error bound of mu_k = sum_n c_n mu_k(t^n):
   may sit at any n >= k: times max_{n>=k} mu_k(t^n);
 * D_high = K_J(1) - sum_{n<=N} c_n: the composition's mass beyond N, times
   max_{n>N} mu_k(t^n);
-* rounding: a worst-case relative bound gamma (powers rho^j by binary splitting,
-  log2 J products of N + 1 terms each; an input error r becomes J r), times mu_k.
+* rounding: a bound e_n on each coefficient, carried through the layers: the powers
+  rho^j (binary splitting: log2 J products of N + 1 terms) and the sums add a relative
+  (log2 J (N + 2) + J) u each, and an input error delta of rho becomes
+  S(rho + delta) - S(rho) <= 2 S'(rho) delta (while (1 + max delta/rho)^J <= 2);
+  mu_k's share is sum_n e_n mu_k(t^n).
 
 >>> from specbias.spectra.families._base import NP
 >>> float(phi(NP, 1.0, ("relu", 2, 1.0, 0.0), "nngp"))  # K(1) = q_2 = 1/4 (no bias)
@@ -55,6 +58,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ..._errors import AccuracyError
 from . import _hermite as H
 
 #: Working digits of the variances and series (the Hermite coefficients carry 45).
@@ -188,11 +192,11 @@ def _phi_layers(act: str, depth: int, sw: float, sb: float) -> tuple[Layer, ...]
 
 @dataclass(frozen=True)
 class Composed:
-    """K(t) = sum_{n<=N} c_n t^n + error (see the module doc): c (float64), gamma,
-    D_low, D_high, K(1)."""
+    """K(t) = sum_{n<=N} c_n t^n + error (see the module doc): c (float64), err (a
+    bound on each coefficient's rounding error), D_low, D_high, K(1)."""
 
     c: np.ndarray
-    gamma: float
+    err: np.ndarray
     d_low: float
     d_high: float
     k1: float
@@ -215,26 +219,43 @@ def compose(act: str, kind: str, depth: int, sw: float, sb: float, jmax: int) ->
     """The power series of the deep kernel with its three error terms."""
     ls = layers(act, depth, sw, sb, jmax)
     n = jmax + 1
+    u = _U_LD
     sw2, sb2 = np.longdouble(sw) ** 2, np.longdouble(sb) ** 2
     p = np.zeros(n, dtype=np.longdouble)
     p[0], p[1] = sb2, sw2
     theta = p.copy()
-    r = r_theta = 3 * _U_LD
-    local = (math.ceil(math.log2(jmax)) + 2) * (n + 2) * _U_LD + (jmax + 4) * _U_LD
+    e_p, e_th = 3 * u * p, 3 * u * p  # absolute rounding bounds, coefficientwise
+    local = (math.ceil(math.log2(jmax)) + 2) * (n + 2) * u + (jmax + 4) * u
+
+    def conv(a, b):
+        return np.convolve(a, b)[:n]
+
     for x in ls:
-        rho = p / np.longdouble(str(x.q))
+        q = np.longdouble(str(x.q))
+        rho = p / q
+        e_rho = e_p / q + u * rho
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r_max = float(np.max(np.where(rho > 0, e_rho / rho, 0.0)))
+        if jmax * r_max > 0.5:  # (1 + r)^J <= 2 is used below
+            raise AccuracyError(f"deep kernel: rounding grew to {r_max:.1e} (depth {depth})")
         powers = _powers(rho, jmax)
-        s = np.array([np.longdouble(str(v)) for v in x.b]) @ powers
-        sd = np.array([np.longdouble(str(v)) for v in x.bd]) @ powers[:jmax]
+        b = np.array([np.longdouble(str(v)) for v in x.b])
+        bd = np.array([np.longdouble(str(v)) for v in x.bd])
+        j = np.arange(1, jmax + 1, dtype=np.longdouble)
+        s, sd = b @ powers, bd @ powers[:jmax]
+        # S(rho + delta) - S(rho) <= S'(rho + delta) delta <= 2 S'(rho) delta (c >= 0)
+        e_s = 2 * conv(j * b[1:] @ powers[:jmax], e_rho) + local * s
+        e_sd = 2 * conv(j[:-1] * bd[1:] @ powers[: jmax - 1], e_rho) + local * sd
         p_new = sw2 * s
         p_new[0] += sb2
-        theta = p_new + sw2 * np.convolve(sd, theta)[:n]
+        sd_th = conv(sd, theta)
+        e_p = sw2 * e_s + 3 * u * p_new
+        e_th = e_p + sw2 * (conv(e_sd, theta) + conv(sd + e_sd, e_th) + (n + 2) * u * sd_th)
+        theta = p_new + sw2 * sd_th
+        e_th += 3 * u * theta
         p = p_new
-        r_in = r + 2 * _U_LD
-        r = jmax * r_in + local
-        r_theta = r + r_in + r_theta + (n + 4) * _U_LD
     c = (p if kind == "nngp" else theta).astype(np.float64)
-    gamma = (r if kind == "nngp" else r_theta) + 2 * _U64
+    err = (e_p if kind == "nngp" else e_th).astype(np.float64) + 2 * _U64 * c
     pick = 0 if kind == "nngp" else 1
     k1, k1_err = _at_one(ls, sw, sb, kind)
     with mpmath.workdps(DPS):
@@ -242,11 +263,11 @@ def compose(act: str, kind: str, depth: int, sw: float, sb: float, jmax: int) ->
         d_low = max(k1 + k1_err - kj1, 0)
         # mass beyond N: K_J(1) minus the computed sum (the rounding allowance included),
         # or sum_{n>N} c_n <= [eps^m] K_J(1 + eps) / binom(N+1, m) (c_n >= 0)
-        d_high = max(kj1 - mpmath.fsum(float(v) for v in c) * (1 - gamma), 0)
+        d_high = max(kj1 - mpmath.fsum(float(v) for v in c - err), 0)
         taylor = _taylor_at_one(ls, sw, sb, TAYLOR_M)[pick]
         for m, coef in enumerate(taylor):
             d_high = min(d_high, coef / mpmath.binomial(jmax + 1, m))
-    return Composed(c, gamma, float(d_low), float(d_high), float(k1), depth)
+    return Composed(c, err, float(d_low), float(d_high), float(k1), depth)
 
 
 #: Order of the Taylor expansion at t = 1 in the tail bound (moments up to binom(n, 64)).
@@ -331,20 +352,25 @@ def deep_parity(act: str, sb: float) -> str:
 
 def log_eigenvalues(act: str, kind: str, depth: int, sw: float, sb: float, d: int, k):
     """(sign, log|mu_k|, rel_err): the smallest order of :data:`LADDER` meeting
-    :data:`~._hermite.TARGET` on the largest degrees, else the largest."""
+    :data:`~._hermite.TARGET` on the largest degrees, else the order with the smallest
+    error there (a higher order cuts the truncation but widens the rounding bound)."""
     k = np.asarray(k, dtype=np.int64)
     probe = k[-4:] if k.size else k
+    best, best_err = None, np.inf
     for jmax in LADDER:
         comp = compose(act, kind, depth, sw, sb, jmax)
-        if np.all(_mu(comp, d, probe, act, sb)[2] <= H.TARGET):
+        err = float(np.max(_mu(comp, d, probe, act, sb)[2], initial=0.0))
+        if err < best_err:
+            best, best_err = comp, err
+        if err <= H.TARGET:
             break
-    return _mu(comp, d, k, act, sb)
+    return _mu(best, d, k, act, sb)
 
 
 def _mu(comp: Composed, d: int, k: np.ndarray, act: str, sb: float):
     with np.errstate(divide="ignore"):
         log_c = np.log(comp.c)
-        log_err = log_c + math.log(comp.gamma)
+        log_err = np.log(comp.err)
     s = H.Series(comp.c, log_c, log_err, (), comp.d_high, comp.k1)
     par = deep_parity(act, sb)
     zero = ((k % 2 == 0) & (par == "odd")) | ((k % 2 == 1) & (par == "even"))
