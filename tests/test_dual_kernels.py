@@ -226,7 +226,6 @@ def test_monte_carlo_width_1e5_within_5_sigma(act):
         ("nngp:act=3", "not a function of u"),
         ("nngp:act=u.real", "attribute"),
         ("nngp", "needs parameter act"),
-        ("ntk:act=tanh,depth=2", "only depth=1"),
     ],
 )
 def test_bad_activations_are_refused(spec, msg):

@@ -65,6 +65,7 @@ def decay_law(kern: Kernel | str, d: int) -> DecayLaw:
     Raises:
       InputError: where no law is derived (``expr`` kernels: fit the spectrum).
 
+    Example:
     >>> law = decay_law("ntk", 5)
     >>> law.alpha, law.parity
     (5.0, 'even')

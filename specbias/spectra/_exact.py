@@ -175,9 +175,20 @@ def eigenvalue_expr(kern: Kernel | str, form: str = "sum") -> sp.Expr:
     module docstring for the formulas; convention: probability measure on
     S^{d-1}, P_k(1) = 1, multiplicity not included.
 
+    Args:
+      kern: a kernel name or Kernel.
+      form: ``"sum"`` or ``"hyper"`` (series kernels).
+
+    Returns:
+      A sympy expression in the symbols d and k.
+
+    Example:
     >>> e = eigenvalue_expr("relu")
     >>> e.subs({D: 3, K: 4}), e.subs({D: 3, K: 5})  # relu: 0 for odd k >= 3
     (-1/96, 0)
+
+    References:
+      Bach arXiv 1412.8690 (Funk-Hecke, App. D); Bietti & Mairal arXiv 1905.12173.
     """
     return _build(kernel(kern), D, K, _check_form(form))
 
@@ -203,10 +214,24 @@ def exact_eigenvalue(
     Exact rationals are not rounded: at large k they can exceed CPython's
     4300-digit ``int`` -> ``str`` limit (printing then raises ValueError; evalf works).
 
+    Args:
+      kern: a kernel name or Kernel.
+      d: dimension, d >= 2.
+      k: degree, 0 <= k <= 5000.
+      form: ``sum`` or ``hyper`` (series kernels).
+      allow_large: skip the time budget.
+
+    Returns:
+      A sympy number (exact).
+
+    Example:
     >>> exact_eigenvalue("ntk", 3, 0), exact_eigenvalue("ntk", 3, 1)
     (1/4, 1/6)
     >>> exact_eigenvalue("relu", 2, 0)  # (1/pi) int_0^{pi/2} cos
     1/pi
+
+    References:
+      Bach arXiv 1412.8690 (Funk-Hecke, App. D); Bietti & Mairal arXiv 1905.12173.
     """
     kern = kernel(kern)
     d = check_dimension(d)
@@ -232,11 +257,23 @@ def exact_eigenvalue_mp(kern: Kernel | str, d: int, k: int, dps: int = 50) -> mp
     the alternating sum is below the target; unevaluated integrals fall back to
     the independent quadrature :func:`~specbias.reference_eigenvalue`.
 
+    Args:
+      kern: a kernel name or Kernel.
+      d, k: dimension and degree.
+      dps: significant digits wanted.
+
+    Returns:
+      An ``mpmath.mpf`` correct to about ``dps`` digits.
+
+    Example:
     >>> import mpmath
     >>> x = exact_eigenvalue_mp("gaussian:c=1", 3, 0, dps=40)  # (1 - e^-4)/4 on S^2
     >>> with mpmath.workdps(45):
     ...     bool(abs(x - (1 - mpmath.exp(-4)) / 4) < mpmath.mpf(10) ** -39)
     True
+
+    References:
+      Bach arXiv 1412.8690 (Funk-Hecke, App. D); Bietti & Mairal arXiv 1905.12173.
     """
     kern = kernel(kern)
     d = check_dimension(d)
@@ -277,8 +314,20 @@ def eigenvalue_text(kern: Kernel | str, latex: bool = False, form: str = "sum") 
 
     ``form`` as in :func:`eigenvalue_expr` (series kernels only).
 
+    Args:
+      kern: a kernel name or Kernel.
+      latex: LaTeX instead of plain text.
+      form: as in :func:`eigenvalue_expr`.
+
+    Returns:
+      One line of text.
+
+    Example:
     >>> eigenvalue_text("gaussian:c=1")
     'mu_k = exp(-2)*besseli(d/2 + k - 1, 2)*gamma(d/2)'
+
+    References:
+      Bach arXiv 1412.8690 (Funk-Hecke, App. D); Bietti & Mairal arXiv 1905.12173.
     """
     expr = eigenvalue_expr(kern, form)
     if latex:

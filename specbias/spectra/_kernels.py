@@ -45,6 +45,7 @@ from ._expr import T as T
 from ._expr import canonical_text
 from .families import NAMES, Family, family
 from .families._base import MP, NP
+from .families._phi_t import blockwise
 from .families.expr import expression
 
 KERNEL_NAMES = NAMES
@@ -56,6 +57,22 @@ class Kernel:
 
     Build one with :func:`kernel` (``kernel("relu-power:a=1.5")``).
     ``family`` is the base name, ``params`` a sorted tuple of (key, value).
+
+    Args:
+      family: the registered family name.
+      params: sorted (key, value) pairs.
+      expr_text: the canonical text of an ``expr:`` kernel, else None.
+
+    Returns:
+      A frozen record; ``phi``, ``phi_theta``, ``sympy_expr`` evaluate it.
+
+    Example:
+    >>> k = kernel("arccos1")
+    >>> k.family, round(float(k.phi(1.0)), 12)
+    ('arccos1', 0.5)
+
+    References:
+      Cho & Saul (2009) arc-cosine kernels; Jacot et al. arXiv 1806.07572.
     """
 
     family: str
@@ -109,9 +126,17 @@ class Kernel:
         return self.record.phi(MP if mp else NP, theta, self.args)
 
     def phi(self, t, *, mp: bool = False):
-        """phi(t) for t in [-1, 1]; numpy (float64) or mpmath (``mp=True``)."""
+        """phi(t) for t in [-1, 1]; numpy (float64) or mpmath (``mp=True``).
+
+        float64: the family's fused formula in t, block by block (:mod:`.families._phi_t`:
+        a Gram matrix at the speed of a jitted kernel), else phi(arccos t); t is clipped
+        to [-1, 1] first (safe arccos near +-1).
+        """
         if mp:
             return self.phi_theta(mpmath.acos(t), mp=True)
+        fused = self.record.phi_t(self.args)
+        if fused is not None:
+            return blockwise(fused, t)
         return self.phi_theta(np.arccos(np.clip(np.asarray(t, dtype=np.float64), -1, 1)))
 
 
@@ -124,10 +149,20 @@ def _fmt(v) -> str:
 def kernel(spec: str | Kernel) -> Kernel:
     """Parse ``NAME[:key=value,...]`` (or ``expr:<sympy expression in t>``) into a Kernel.
 
+    Args:
+      spec: ``NAME[:key=value,...]`` or ``expr:<text>`` (or a Kernel, returned as is).
+
+    Returns:
+      The parsed :class:`Kernel` (InputError for an unknown name or a bad value).
+
+    Example:
     >>> kernel("relu-power:a=1.5").get("a")
     1.5
     >>> kernel("ntk:depth=3").spec
     'ntk:depth=3'
+
+    References:
+      Cho & Saul (2009); Jacot et al. arXiv 1806.07572; Novak et al. arXiv 1912.02803.
     """
     if isinstance(spec, Kernel):
         return spec

@@ -32,6 +32,25 @@ class DecayLaw:
     this d; ``alpha_expr``/``constant_expr`` are sympy expressions in ``d`` when known
     exactly.  ``parity``: "even", "odd" or "all" (degrees on which the law holds; the
     others vanish for k large), ``sign`` describes the sign pattern.
+
+    Args:
+      kernel: canonical kernel spec.
+      d: ambient dimension.
+      alpha, constant: the law |mu_k| ~ constant k^(-alpha) at this d.
+      parity, sign: degrees where it holds, sign pattern.
+      alpha_expr, constant_expr: exact sympy forms in d, or None.
+      note: a remark (e.g. a periodic factor).
+
+    Returns:
+      A frozen record (built by :func:`~specbias.spectra.decay_law`).
+
+    Example:
+    >>> from specbias.spectra import decay_law
+    >>> decay_law("relu", 3).alpha  # (d + 2)/2
+    2.5
+
+    References:
+      Bietti & Mairal arXiv 1905.12173; Bietti & Bach arXiv 2009.14397.
     """
 
     kernel: str

@@ -49,8 +49,20 @@ def harmonic_multiplicity(d: int, k: int, *, allow_large: bool = False) -> int:
     The dimension of the space of degree-k spherical harmonics on :math:`S^{d-1}`
     (Atkinson & Han, *Spherical Harmonics and Approximations on the Unit Sphere*, 2012).
 
+    Args:
+      d: dimension, d >= 2.
+      k: degree, k >= 0.
+      allow_large: skip the size check.
+
+    Returns:
+      N(d, k) as a Python int.
+
+    Example:
     >>> harmonic_multiplicity(3, 4), harmonic_multiplicity(2, 7), harmonic_multiplicity(5, 0)
     (9, 2, 1)
+
+    References:
+      Atkinson & Han (2012), Spherical Harmonics; Bach arXiv 1412.8690 (App. D).
     """
     d = check_dimension(d)
     k = int(k)
@@ -68,8 +80,20 @@ def harmonic_multiplicities(d: int, kmax: int, *, allow_large: bool = False) -> 
     N(d,k) = C(k+d-1, d-1) - C(k+d-3, d-1): harmonic polynomials of degree k are the
     homogeneous polynomials of degree k modulo |x|^2 times those of degree k-2.
 
+    Args:
+      d: dimension, d >= 2.
+      kmax: largest degree.
+      allow_large: skip the memory budget.
+
+    Returns:
+      A list of Python ints N(d, 0..kmax).
+
+    Example:
     >>> harmonic_multiplicities(3, 4)
     [1, 3, 5, 7, 9]
+
+    References:
+      Atkinson & Han (2012), Spherical Harmonics; Bach arXiv 1412.8690 (App. D).
     """
     d = check_dimension(d)
     kmax = int(kmax)
@@ -102,8 +126,19 @@ def iter_harmonic_multiplicities(d: int, kmax: int) -> Iterator[int]:
 def log_harmonic_multiplicity(d: int, k) -> np.ndarray:
     """float64 :math:`\\log N(d,k)`, vectorized over k, valid where N overflows.
 
+    Args:
+      d: dimension, d >= 2.
+      k: degrees (int or array).
+
+    Returns:
+      float64 array of log N(d, k).
+
+    Example:
     >>> float(np.exp(log_harmonic_multiplicity(3, 4)))  # doctest: +ELLIPSIS
     9.00000000...
+
+    References:
+      Atkinson & Han (2012), Spherical Harmonics; Bach arXiv 1412.8690 (App. D).
     """
     d = check_dimension(d)
     k = np.asarray(k, dtype=np.float64)

@@ -50,9 +50,22 @@ def reference_eigenvalue(
     The cost grows like k^2 (about 2 s at k = 100, hours at k = 10^5): it is checked
     against the time budget first (``allow_large=True`` skips it).
 
+    Args:
+      kern: a kernel name or Kernel.
+      d, k: dimension and degree.
+      digits: correct digits wanted.
+      allow_large: skip the time budget.
+
+    Returns:
+      An ``mpmath.mpf``.
+
+    Example:
     >>> from specbias.spectra._reference import reference_eigenvalue
     >>> float(reference_eigenvalue("relu", 3, 0))  # mu_0 = 1/4
     0.25
+
+    References:
+      Bach arXiv 1412.8690 (Funk-Hecke, App. D); Bietti & Mairal arXiv 1905.12173.
     """
     kern = kernel(kern)
     d = check_dimension(d)

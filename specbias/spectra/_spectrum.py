@@ -50,6 +50,23 @@ class Spectrum:
     ``rel_error`` (estimated relative error; 0 for exact zeros) are arrays over k.
     ``values`` is ``sign * exp(log_abs)`` (underflows to 0 below ~1e-308: use logs).
     Convention: :data:`CONVENTION` (multiplicities N(d,k) *not* included).
+
+    Args:
+      kernel, d, k: kernel spec, dimension, degrees.
+      sign, log_abs, rel_error: arrays over k (see above).
+      method: ``closed-form``, ``series``, ``bessel`` or ``quadrature``.
+      convention: the normalization, spelled out.
+
+    Returns:
+      A frozen record (built by :func:`~specbias.spectra.eigenvalues`).
+
+    Example:
+    >>> from specbias.spectra import eigenvalues
+    >>> eigenvalues("relu", 3, 4).values.round(6).tolist()
+    [0.25, 0.166667, 0.0625, 0.0, -0.010417]
+
+    References:
+      Bach arXiv 1412.8690 (Funk-Hecke, App. D); Bietti & Mairal arXiv 1905.12173.
     """
 
     kernel: str

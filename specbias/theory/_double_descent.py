@@ -121,9 +121,20 @@ class ActivationConstants:
 def activation_constants(activation: Kernel | str, d: int) -> ActivationConstants:
     """Constants of an activation or random-feature kernel on S^{d-1} (see module doc).
 
+    Args:
+      activation: an activation or random-feature kernel name, or a Kernel.
+      d: dimension.
+
+    Returns:
+      ``ActivationConstants`` (mu0_sq, mu1_sq, mustar_sq).
+
+    Example:
     >>> c = activation_constants("relu", 100)
     >>> round(c.mu0_sq, 6), round(c.mu1_sq, 6), round(c.mustar_sq, 6)
     (0.159953, 0.25, 0.090047)
+
+    References:
+      Mei & Montanari arXiv 1908.05355.
     """
     kern = kernel(activation)
     d = check_dimension(d)
@@ -281,7 +292,25 @@ def rf_point(psi1: float, psi2: float, lam_bar: float, zeta_sq: float) -> dict:
 
 @dataclass(frozen=True)
 class DoubleDescent:
-    """Asymptotic risk of random-features ridge regression on a grid of (n, N)."""
+    """Asymptotic risk of random-features ridge regression on a grid of (n, N).
+
+    Args:
+      activation, d, ridge, noise: the inputs of :func:`double_descent`.
+      f1_sq, fstar_sq, mu0_sq, mu1_sq, mustar_sq: target and activation constants.
+      n, N, psi1, psi2: the grid and its ratios N/d, n/d.
+      chi, e0, bias, variance, risk, kappa_bar, risk_two_step: the asymptotic quantities.
+
+    Returns:
+      A frozen record (built by :func:`double_descent`).
+
+    Example:
+    >>> r = double_descent("relu", 100, 300, 1500)
+    >>> bool(0 < r.risk[0] < 1)
+    True
+
+    References:
+      Mei & Montanari arXiv 1908.05355.
+    """
 
     activation: str
     d: int
@@ -373,9 +402,13 @@ def double_descent(
     Returns a :class:`DoubleDescent`; ``risk`` = F1^2 E1/E0 + (tau^2 + F*^2) E2/E0 + F*^2
     (module docstring), infinite at N = n when ridgeless.
 
+    Example:
     >>> r = double_descent("relu", 100, 300, [60, 300, 1500])
     >>> float(r.risk[1])
     inf
+
+    References:
+      Mei & Montanari arXiv 1908.05355.
     """
     const = activation_constants(activation, d)
     f1, fs = target_constants(target, const.d)

@@ -254,6 +254,26 @@ class LearningCurve:
     is -d log(gen_error)/d log(n) (central difference in log n).  ``tail_bound`` is the
     certified (first-order) relative error of ``gen_error`` from truncating at
     ``kmax``.  Per-degree quantities: :meth:`learnability`, :meth:`per_degree_error`.
+
+    Args:
+      kernel, target, d, ridge, noise, n: the inputs of :func:`learning_curve`.
+      kappa, e0, test_mse, gen_error, local_slope, tail_bound: arrays over n.
+      kmax, tail_mass_kernel, tail_mass_target: the truncation.
+      nu_t, target_parity, beta_predicted: the target and the predicted exponent.
+      log_mu, log_c: kernel and target spectra (log).
+
+    Returns:
+      A frozen record (built by :func:`learning_curve`).
+
+    Example:
+    >>> from specbias.theory import smooth_target
+    >>> lc = learning_curve("ntk", smooth_target(3, 1.0, "even"), [100])
+    >>> lc.n.tolist(), lc.target
+    ([100.0], 'smooth:nu=1,parity=even')
+
+    References:
+      Bordelon et al. arXiv 2002.02561; Canatar et al. arXiv 2006.13198;
+      Simon et al. arXiv 2110.03922.
     """
 
     kernel: str
@@ -437,10 +457,15 @@ def learning_curve(
     Returns:
       A :class:`LearningCurve`; ``TEST_ERROR_DEFINITION`` states what is computed.
 
+    Example:
     >>> from specbias.theory._targets import smooth_target
     >>> lc = learning_curve("ntk", smooth_target(3, 1.0, "even"), [100, 1000])
     >>> bool(lc.gen_error[1] < lc.gen_error[0]), lc.beta_predicted
     (True, 1.0)
+
+    References:
+      Bordelon et al. arXiv 2002.02561; Canatar et al. arXiv 2006.13198;
+      Simon et al. arXiv 2110.03922.
     """
     kern = kernel(kern)
     d = check_dimension(target.d)
@@ -508,6 +533,22 @@ def solve_kappa(kern: Kernel | str, d: int, n, *, ridge: float = 0.0, kmax: int 
     """kappa(n) alone (no target): sum_{k<=K} N mu_k/(mu_k+kappa) + T/kappa + ridge/kappa = n.
 
     T is the Mercer tail mass beyond ``kmax`` (first order).  Returns an array.
+
+    Args:
+      kern: a kernel name or Kernel.
+      d: dimension.
+      n: sample sizes.
+      ridge: lambda >= 0.
+      kmax: degree truncation.
+
+    Example:
+    >>> kappa = solve_kappa("ntk", 3, [10, 100])
+    >>> bool(kappa[1] < kappa[0])
+    True
+
+    References:
+      Bordelon et al. arXiv 2002.02561; Canatar et al. arXiv 2006.13198;
+      Simon et al. arXiv 2110.03922.
     """
     from ._targets import spectrum_target
 

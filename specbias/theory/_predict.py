@@ -77,6 +77,28 @@ CONSTANT_TARGET = (
 
 @dataclass(frozen=True)
 class RegimePrediction:
+    """The learning-curve exponent of one regime (:func:`exponent`).
+
+    Args:
+      regime: ``feature``, ``lazy-ntk``, ``lazy-rf`` or ``lazy-<kernel>``.
+      atoms: the kernel or activation.
+      decay_exponent: alpha of |mu_k| ~ k^(-alpha).
+      beta: the learning-curve exponent.
+      atom_parity: degrees carried by the atoms.
+      limited_by: ``target`` or ``atoms``.
+      note: a remark.
+
+    Returns:
+      A record (built by :func:`exponent`).
+
+    Example:
+    >>> exponent(5, 2.0, "relu").limited_by
+    'target'
+
+    References:
+      Petrini et al. arXiv 2206.12314; Bietti & Mairal arXiv 1905.12173.
+    """
+
     regime: str
     atoms: str
     decay_exponent: float
@@ -88,6 +110,26 @@ class RegimePrediction:
 
 @dataclass(frozen=True)
 class Prediction:
+    """Predicted learning-curve exponents of every regime (:func:`predict`).
+
+    Args:
+      d, nu_t, target_parity: the inputs of :func:`predict`.
+      predictions: one :class:`RegimePrediction` per regime.
+      crossover_nu: nu_t above which feature learning is worse (None: never).
+      verdict: one sentence.
+      rule, convention, caveats, target: the rule applied, its normalization, caveats.
+
+    Returns:
+      A record (built by :func:`predict`).
+
+    Example:
+    >>> predict(5, 2.0).crossover_nu
+    3.5
+
+    References:
+      Petrini et al. arXiv 2206.12314; Bietti & Mairal arXiv 1905.12173.
+    """
+
     d: int
     nu_t: float
     target_parity: str
@@ -162,12 +204,25 @@ def _covers(atom_parity: str, target_parity: str) -> bool:
 def exponent(d: int, nu_t: float, atoms: str, target_parity: str = "even") -> RegimePrediction:
     """beta for one predictor built from ``atoms`` (a kernel or activation name).
 
+    Args:
+      d: dimension.
+      nu_t: target smoothness (``math.inf``: constant target).
+      atoms: a kernel or activation name.
+      target_parity: ``even``, ``odd`` or ``all``.
+
+    Returns:
+      A :class:`RegimePrediction`.
+
+    Example:
     >>> exponent(5, 2.0, "relu").beta
     1.0
     >>> exponent(5, 4.0, "relu").beta  # smooth target: capped by 2 alpha = d + 2
     1.75
     >>> exponent(5, math.inf, "relu").beta  # constant target: 2 alpha/(d-1)
     1.75
+
+    References:
+      Petrini et al. arXiv 2206.12314; Bietti & Mairal arXiv 1905.12173.
     """
     d = check_dimension(d)
     nu = check_nu(nu_t, allow_inf=True)
@@ -236,6 +291,10 @@ def predict(
       target_parity: ``even`` (default: target in the span of bias-free ReLU
         predictors, as for the |t|^a teacher of arXiv 2206.12314), ``odd`` or ``all``.
 
+    Returns:
+      A :class:`Prediction` with one :class:`RegimePrediction` per regime.
+
+    Example:
     >>> p = predict(5, 2.0)
     >>> [(r.regime, r.decay_exponent, r.beta) for r in p.predictions]
     [('feature', 3.5, 1.0), ('lazy-ntk', 5.0, 1.0), ('lazy-rf', 7.0, 1.0)]
@@ -253,6 +312,9 @@ def predict(
 
     ``crossover_nu``: alpha of the feature atoms when feature learning is worse than at
     least one lazy kernel for nu_t above it (each comparison has its own), else None.
+
+    References:
+      Petrini et al. arXiv 2206.12314; Bietti & Mairal arXiv 1905.12173.
     """
     d = check_dimension(d)
     nu = check_nu(nu_t, allow_inf=True)

@@ -31,9 +31,24 @@ def staircase(
     ``ktrunc`` is the degree truncation of the kappa equation (its Mercer tail mass
     enters at first order, as in :func:`learning_curve`).
 
+    Args:
+      kern: a kernel name or Kernel.
+      d: dimension.
+      n: sample sizes.
+      kmax: largest degree reported.
+      ridge: lambda >= 0.
+      ktrunc: degree truncation of the kappa equation.
+
+    Returns:
+      float64 array of L_k(n), shape (len(n), kmax + 1).
+
+    Example:
     >>> L = staircase("arccos1", 100, [100**1.5, 100**2.25], kmax=3)
     >>> bool((L[:, 1] > 0.95).all() and L[0, 2] < 0.3 < 0.9 < L[1, 2])
     True
+
+    References:
+      Ghorbani et al. arXiv 1904.12191; Simon et al. arXiv 2110.03922.
     """
     kern = kernel(kern)
     d = check_dimension(d)
@@ -53,6 +68,25 @@ def staircase(
 def learned_degrees(
     kern: Kernel | str, d: int, n, *, threshold: float = 0.5, kmax: int = 8, ridge: float = 0.0
 ) -> list[list[int]]:
-    """For each n, the degrees k <= kmax with L_k(n) >= threshold."""
+    """For each n, the degrees k <= kmax with L_k(n) >= threshold.
+
+    Args:
+      kern: a kernel name or Kernel.
+      d: dimension.
+      n: sample sizes.
+      threshold: learnability counted as learned.
+      kmax: largest degree.
+      ridge: lambda >= 0.
+
+    Returns:
+      For each n, the list of learned degrees.
+
+    Example:
+    >>> learned_degrees("arccos1", 100, [100**1.5, 100**2.25], kmax=3)
+    [[0, 1], [0, 1, 2]]
+
+    References:
+      Ghorbani et al. arXiv 1904.12191; Simon et al. arXiv 2110.03922.
+    """
     lk = staircase(kern, d, n, kmax=kmax, ridge=ridge)
     return [np.flatnonzero(row >= threshold).tolist() for row in lk]

@@ -63,6 +63,19 @@ class Target:
       parity: degrees carrying content asymptotically ("even", "odd", "all").
       variance: E f(x)^2 = sum over all k of N(d,k) c_k (exact, not truncated).
       nu_method: how ``nu_t`` was obtained ("exact", "decay-law", "fit", "n/a").
+
+    Args:
+      see Attributes (the private callables give c_k and its error bounds).
+
+    Returns:
+      A frozen record (built by the ``*_target`` functions).
+
+    Example:
+    >>> smooth_target(3, 1.0).parity
+    'all'
+
+    References:
+      Canatar et al. arXiv 2006.13198; Petrini et al. arXiv 2206.12314.
     """
 
     name: str
@@ -221,9 +234,21 @@ def smooth_target(d: int, nu_t: float, parity: str = "all") -> Target:
     ``nu_t = math.inf`` gives :func:`constant_target` (the limit of the normalised
     spectrum on a parity class that contains k = 0).
 
+    Args:
+      d: dimension.
+      nu_t: smoothness (``math.inf``: the constant target).
+      parity: ``all``, ``even`` or ``odd``.
+
+    Returns:
+      A :class:`Target`.
+
+    Example:
     >>> t = smooth_target(3, 1.0)
     >>> round(float(sum((2 * k + 1) * c for k, c in enumerate(t.c(20000)))), 4)
     1.0
+
+    References:
+      Canatar et al. arXiv 2006.13198; Petrini et al. arXiv 2206.12314.
     """
     d = check_dimension(d)
     nu = check_nu(nu_t, allow_inf=True)
@@ -258,9 +283,20 @@ def constant_target(d: int, parity: str = "all") -> Target:
     y = 1, not a unit-variance field).  Learning curves: error ~ n^(-2 alpha/(d-1))
     (:mod:`specbias.theory._predict`).
 
+    Args:
+      d: dimension.
+      parity: ``all`` or ``even`` (the classes containing k = 0).
+
+    Returns:
+      A :class:`Target`.
+
+    Example:
     >>> t = constant_target(3)
     >>> t.nu_t, t.parity, t.c(3).tolist(), t.tail_mass(0)
     (inf, 'even', [1.0, 0.0, 0.0, 0.0], 0.0)
+
+    References:
+      Canatar et al. arXiv 2006.13198; Petrini et al. arXiv 2206.12314.
     """
     d = check_dimension(d)
     if _check_parity(parity) == "odd":
@@ -331,9 +367,16 @@ def teacher_target(
     nu_t comes from :func:`specbias.decay_law` (alpha_c = alpha or 2 alpha,
     nu_t = (alpha_c - (d-1))/2), or from a fit if no law is derived.
 
+    Returns:
+      A :class:`Target`.
+
+    Example:
     >>> t = teacher_target("abs-power:a=1.5", 5, square=True)
     >>> t.nu_t, t.parity, t.degree_parity(40)
     (2.0, 'even', 'even')
+
+    References:
+      Canatar et al. arXiv 2006.13198; Petrini et al. arXiv 2206.12314.
     """
     kern = kernel(teacher)
     d = check_dimension(d)
@@ -403,6 +446,16 @@ def spectrum_target(c, d: int, *, log: bool = False, name: str = "spectrum") -> 
 
     nu_t is fitted on the last half of the non-zero degrees (``nu_method="fit"``; nan if
     fewer than 8 of them); ``parity`` is that of the fitted tail.
+
+    Returns:
+      A :class:`Target` (``nu_method`` ``fit``).
+
+    Example:
+    >>> spectrum_target([1.0, 0.5, 0.25], 3).c(2).tolist()
+    [1.0, 0.5, 0.25]
+
+    References:
+      Canatar et al. arXiv 2006.13198; Petrini et al. arXiv 2206.12314.
     """
     d = check_dimension(d)
     arr = np.asarray(c, dtype=np.float64)

@@ -104,6 +104,8 @@ class Family:
     * ``phi(m, theta, p)``: phi(cos theta) in the namespace ``m`` (:data:`NP` float64,
       :data:`MP` mpmath; ``m.MP`` tells which);
     * ``sympy_phi(p)``: phi as a sympy expression in the real symbol t;
+    * ``phi_t(p)``: a fused float64 formula ``f(t)`` on arrays of clipped t (fast Gram
+      matrices, :mod:`._phi_t`), or None (then phi(arccos t) is used);
     * ``numeric(p)``: a :class:`Numeric` float64 log-space route with per-k errors;
     * ``symbolic(p, d, k, form)``: mu_k in closed form or as an exact series, d and k
       sympy symbols or ints;
@@ -129,6 +131,7 @@ class Family:
     params: tuple[Param, ...]
     phi: Callable
     sympy_phi: Callable[[dict], sp.Expr]
+    phi_t: Callable[[dict], Callable | None] = _none
     numeric: Callable[[dict], Numeric | None] = _none
     symbolic: Callable = _none
     exact: Callable = _none

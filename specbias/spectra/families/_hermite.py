@@ -128,11 +128,13 @@ def _check_growth(expr: sp.Expr, text: str) -> None:
                 raise _fail(f"{text!r} grows too fast: E[sigma(u)^2] must be finite")
 
 
-def sigma_expr(act: str) -> sp.Expr:
-    """The activation (canonical text from :func:`parse_activation`) as sympy in u."""
-    if act in NAMED:
-        return NAMED[act]
-    return _expr_in_u(ast.parse(act, mode="eval"))
+def sigma_expr(act: str, scale: str = "1") -> sp.Expr:
+    """The activation (canonical text from :func:`parse_activation`) as sympy in u;
+    u -> scale * u when ``scale`` (the decimal text of an mpf) is not "1"."""
+    expr = NAMED[act] if act in NAMED else _expr_in_u(ast.parse(act, mode="eval"))
+    if scale != "1":
+        expr = expr.subs(U, sp.Float(scale, DIGITS + 20) * U)
+    return expr
 
 
 @functools.lru_cache(maxsize=32)
@@ -180,17 +182,19 @@ def _moment(fn, dps: int):
 
 
 @functools.lru_cache(maxsize=16)
-def _coefficients(act: str, jmax: int):
-    """(a_j as mpf, error bounds e_j) for j = 0..jmax (trapezoid rule, fixed point)."""
+def _coefficients(act: str, jmax: int, scale: str = "1"):
+    """(a_j as mpf, error bounds e_j) for j = 0..jmax (trapezoid rule, fixed point), of
+    u -> sigma(scale * u)."""
     dps = DIGITS + 10
     bits = int(dps * _LN10 / math.log(2)) + 8
     half = 2 * math.sqrt((DIGITS + 5) * _LN10) + 1  # e^{-U^2/4} < 10^{-DIGITS-5}
     growth = int(half * half / 4 / math.log(2)) + 16
     prec = bits + growth
     # the coarse rule (step 2h) must resolve frequency sqrt(jmax) plus the strip decay
-    step = math.pi / (math.sqrt(4 * jmax + 2) + DIGITS * _LN10 / _SMOOTH_TAU)
+    tau = _SMOOTH_TAU / max(1.0, float(scale))  # sigma(s u): strip narrowed by 1/s
+    step = math.pi / (math.sqrt(4 * jmax + 2) + DIGITS * _LN10 / tau)
     n = 2 * (int(half / (2 * step)) + 1)
-    fn = sp.lambdify(U, sigma_expr(act), "mpmath")
+    fn = sp.lambdify(U, sigma_expr(act, scale), "mpmath")
     with mpmath.workdps(dps + 10):
         h = mpmath.mpf(step)
         c0 = (2 * mpmath.pi) ** (-mpmath.mpf(1) / 4)
@@ -293,7 +297,7 @@ def _log_cmax(d: int, k: np.ndarray, jmax: int) -> np.ndarray:
     return log_c(d, k, np.maximum(first, turn))
 
 
-def _mu(s: Series, d: int, k: np.ndarray, act: str):
+def _mu(s: Series, d: int, k: np.ndarray, act: str, zero: np.ndarray | None = None):
     from .._closed_forms import relu_power_log
 
     log2 = math.log(2.0)
@@ -305,7 +309,7 @@ def _mu(s: Series, d: int, k: np.ndarray, act: str):
         lc = np.where(on, lj + log2, -np.inf)
         acc = np.logaddexp(acc, lc + s.log_b[j])
         acc_err = np.logaddexp(acc_err, lc + s.log_err[j])
-    zero = killed(act, k)
+    zero = killed(act, k) if zero is None else zero
     sign = np.where(np.isfinite(acc) & ~zero, 1, 0).astype(np.int8)
     log_tail = _log(s.tail) + _log_cmax(d, k, len(s.b) - 1)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -348,7 +352,27 @@ def phi(m, theta, act: str, kind: str):
         for c in coef:
             acc = ((acc * x) >> prec) + c
         return mpmath.ldexp(acc, -prec)
-    return np.polynomial.polynomial.polyval(t, phi_series(act, kind).b)
+    return horner(float_coefficients(act, kind), t)
+
+
+@functools.lru_cache(maxsize=32)
+def float_coefficients(act: str, kind: str) -> np.ndarray:
+    """b_j of :func:`phi_series` without the trailing terms that sum to < 1e-18 phi(1)
+    (below float64 rounding on |t| <= 1, since b_j >= 0): fewer Horner steps."""
+    b = phi_series(act, kind).b
+    suffix = np.cumsum(b[::-1])[::-1]
+    keep = np.flatnonzero(suffix > 1e-18 * suffix[0])
+    return b[: int(keep[-1]) + 1] if keep.size else b[:1]
+
+
+def horner(b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """sum_j b_j t^j by Horner's rule, in place (one accumulator, no temporaries)."""
+    t = np.asarray(t, dtype=np.float64)
+    acc = np.full(t.shape, b[-1], dtype=np.float64)
+    for c in b[-2::-1]:
+        acc *= t
+        acc += c
+    return acc
 
 
 @functools.lru_cache(maxsize=32)

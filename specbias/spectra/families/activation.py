@@ -136,6 +136,7 @@ def _activation(name: str) -> Family:
         params=(),
         phi=phi,
         sympy_phi=lambda p: expr,
+        phi_t=lambda p: lambda t: np.asarray(_lambdified(name, "numpy")(t), dtype=np.float64),
         # the parity is derived with sympy on first use (at import: 0.7 s of every CLI start)
         decay=lambda p, spec, d: _law(spec, d, note, H.sigma_parity(name)),
         parity=lambda p: H.sigma_parity(name),

@@ -21,6 +21,7 @@ spectrum is a quadrature, its decay law the numeric endpoint expansion.  Convent
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 from .. import _closed_forms as cf
@@ -28,6 +29,7 @@ from .._exact_arith import _arccos_exact
 from .._expr import T
 from .._laws import D, power_law, relu_power_const
 from .._symbolic import _HALF, _relu_power_formula, _vanishes
+from . import _phi_t as F
 from ._base import DEPTH, SP, Family, Numeric, closed_form_rel, j0, j1, j2
 
 _J = {0: j0, 1: j1, 2: j2}
@@ -95,6 +97,11 @@ def _arccos(n: int) -> Family:
             return deep_relu_kernels(m, theta, p["depth"])[0]
         return _J[n](m, theta) / (2 * m.pi)
 
+    def phi_t(p):
+        if n == 1:
+            return lambda t: F.deep_relu(t, p["depth"])[0]
+        return lambda t: {0: F.j0, 2: F.j2}[n](t) / (2 * np.pi)
+
     def numeric(p):
         return Numeric("closed-form", lambda d, k: _arccos_log(n, d, k)) if shallow(p) else None
 
@@ -103,6 +110,7 @@ def _arccos(n: int) -> Family:
         params=(DEPTH,) if n == 1 else (),
         phi=phi,
         sympy_phi=lambda p: _sympy_phi(n, p),
+        phi_t=phi_t,
         numeric=numeric,
         symbolic=lambda p, d, k, form: _arccos_sym(n, d, k) if shallow(p) else None,
         exact=lambda p, d, k: _arccos_exact(n, d, k).to_sympy() if shallow(p) else None,

@@ -13,11 +13,14 @@ normalization (both layers trained, output weights N(0, 1)): ``ntk:act=relu`` *i
 and ``nngp:act=relu`` *is* ``arccos1`` (their closed forms are used).  a_j are the
 Hermite coefficients of sigma (:mod:`._hermite`: certified tail from E[sigma^2] and
 E[sigma'^2]); every term of mu_k is >= 0, so there is no cancellation, and each mu_k
-carries the coefficient-error and truncation bounds.  ``act``: tanh, erf, gelu, sigmoid,
+carries the coefficient-error and truncation bounds.  Deep versions
+``nngp:act=A,depth=L,sw=W,sb=B`` (weight and bias standard deviations, neural-tangents'
+``W_std``, ``b_std``) iterate the dual map (:mod:`._deep`, with the error bound carried
+through the layers); ReLU with sw = 1, sb = 0 is ``arccos1:depth=L`` / ``ntk:depth=L``.
+``act``: tanh, erf, gelu, sigmoid,
 softplus, relu, or an expression in u in the safe language of :mod:`.._expr` (data,
 never code), e.g. ``nngp:act=u*tanh(u)``.  The named smooth activations have C-infinity
-kernels on [-1, 1]: mu_k decays faster than any power of k.  Deep versions are not done
-(``ntk:depth=L`` stays the ReLU recursion of :mod:`.ntk`).
+kernels on [-1, 1] at every depth: mu_k decays faster than any power of k.
 
 References: Williams (1997) "Computing with infinite networks" (erf: (2/pi)
 asin(2t/3)); Cho & Saul (2009); Daniely, Frostig & Singer arXiv 1602.05897; Jacot,
@@ -39,8 +42,9 @@ import sympy as sp
 from ..._errors import InputError
 from .._expr import T
 from .._laws import fast_law
+from . import _deep
 from . import _hermite as H
-from ._base import DEPTH, Family, Numeric, Param
+from ._base import DEPTH, NP, Family, Numeric, Param
 from .arccos import ARCCOS1
 from .ntk import NTK
 
@@ -53,20 +57,43 @@ def _act_param(default: str | None) -> Param:
     return Param("act", str, default, _no_check, parse=H.parse_activation)
 
 
+def _check_sw(name: str, sw: float) -> None:
+    if not 0 < sw <= 10:
+        raise InputError(f"kernel {name!r}: need 0 < sw <= 10 (weight std), got sw={sw:g}")
+
+
+def _check_sb(name: str, sb: float) -> None:
+    if not 0 <= sb <= 10:
+        raise InputError(f"kernel {name!r}: need 0 <= sb <= 10 (bias std), got sb={sb:g}")
+
+
+#: Weight and bias standard deviations of every layer (neural-tangents' W_std, b_std).
+SW = Param("sw", float, 1.0, _check_sw)
+SB = Param("sb", float, 0.0, _check_sb)
+
+
+def _mode(p) -> str:
+    """``relu`` (the closed forms of the base family), ``shallow`` (one layer, the
+    Hermite series of :mod:`._hermite`) or ``deep`` (:mod:`._deep`)."""
+    plain = p.get("sw", 1.0) == 1 and p.get("sb", 0.0) == 0
+    if p["act"] == "relu" and plain:
+        return "relu"
+    return "shallow" if plain and p.get("depth", 1) == 1 else "deep"
+
+
 def _own(p) -> bool:
-    """True where the Hermite route applies (not ReLU, whose closed forms are used)."""
-    if p["act"] == "relu":
-        return False
-    if p.get("depth", 1) != 1:
-        raise InputError(f"act={p['act']}: only depth=1 is done (deep versions: not yet)")
-    return True
+    return _mode(p) != "relu"
+
+
+def _deep_args(p) -> tuple:
+    return p["act"], int(p.get("depth", 1)), float(p.get("sw", 1.0)), float(p.get("sb", 0.0))
 
 
 def _dual(base: Family, kind: str, params: tuple, examples: tuple) -> Family:
     """``base`` (the ReLU closed forms) extended by an ``act`` parameter."""
 
     def relu(p) -> dict:
-        return {"depth": 1, **{k: v for k, v in p.items() if k != "act"}}
+        return {"depth": 1, **{k: v for k, v in p.items() if k not in ("act", "sw", "sb")}}
 
     def pick(own, field: str):
         def run(p, *args):
@@ -77,21 +104,41 @@ def _dual(base: Family, kind: str, params: tuple, examples: tuple) -> Family:
         return run
 
     def numeric(p, *_):
+        if _mode(p) == "deep":
+            act, depth, sw, sb = _deep_args(p)
+            if act == "relu":  # slow Hermite decay: the quadrature fallback
+                return None
+            return Numeric(
+                "series",
+                lambda d, k: _deep.log_eigenvalues(act, kind, depth, sw, sb, d, k),
+                terms=lambda: _deep.LADDER[-1],
+            )
         return Numeric(
             "series",
             lambda d, k: H.log_eigenvalues(p["act"], kind, d, k),
             terms=lambda: H.LADDER[-1],
         )
 
+    def parity(p) -> str:
+        par = _deep.deep_parity(p["act"], float(p.get("sb", 0.0)))
+        return {"odd": "odd", "even": "even"}.get(par, "none")
+
     def decay(p, spec, d):
-        if p["act"] not in H.NAMED:  # an expression: smoothness unknown, no law derived
+        if p["act"] not in H.NAMED or p["act"] == "relu":  # smoothness unknown / a kink
             return None
         law = fast_law(spec, d, f"{kind} of a smooth activation: a C-infinity kernel on [-1, 1]")
-        return replace(
-            law, parity={"odd": "odd", "even": "even"}.get(H.sigma_parity(p["act"]), "all")
-        )
+        return replace(law, parity={"none": "all"}.get(parity(p), parity(p)))
+
+    def phi_t(p):
+        if _mode(p) == "deep":
+            return lambda t: _deep.phi(NP, t, _deep_args(p), kind)
+        if _own(p):
+            return lambda t: H.horner(H.float_coefficients(p["act"], kind), t)
+        return base.phi_t(relu(p))
 
     def phi(m, theta, p):
+        if _mode(p) == "deep":
+            return _deep.phi(m, m.cos(theta), _deep_args(p), kind)
         if _own(p):
             return H.phi(m, theta, p["act"], kind)
         return base.phi(m, theta, relu(p))
@@ -100,20 +147,19 @@ def _dual(base: Family, kind: str, params: tuple, examples: tuple) -> Family:
         name=kind,
         params=params,
         phi=phi,
+        phi_t=phi_t,
         sympy_phi=pick(lambda p: sp.Function(kind.upper())(T), "sympy_phi"),
         numeric=pick(numeric, "numeric"),
         symbolic=pick(lambda *_: None, "symbolic"),
         exact=pick(lambda *_: None, "exact"),
         exact_mp=pick(lambda *_: None, "exact_mp"),
         decay=pick(decay, "decay"),
-        parity=pick(
-            lambda p: {"odd": "odd", "even": "even"}.get(H.sigma_parity(p["act"]), "none"), "parity"
-        ),
+        parity=pick(parity, "parity"),
         analytic_interior=True,
         examples=examples,
     )
 
 
-NNGP = _dual(ARCCOS1, "nngp", (_act_param(None),), ("nngp:act=tanh", "nngp:act=erf"))
+NNGP = _dual(ARCCOS1, "nngp", (_act_param(None), DEPTH, SW, SB), ("nngp:act=tanh", "nngp:act=erf"))
 #: ``ntk`` with an ``act`` parameter (default relu: exactly the old ``ntk``).
-NTK_ACT = _dual(NTK, "ntk", (DEPTH, _act_param("relu")), (*NTK.examples, "ntk:act=tanh"))
+NTK_ACT = _dual(NTK, "ntk", (DEPTH, _act_param("relu"), SW, SB), (*NTK.examples, "ntk:act=tanh"))

@@ -17,6 +17,7 @@ Bessel function has half-integer order; DLMF 10.25, 10.49).  Convention
 from __future__ import annotations
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from .. import _closed_forms as cf
@@ -81,6 +82,7 @@ GAUSSIAN = Family(
     params=(C,),
     phi=_phi,
     sympy_phi=lambda p: sp.exp(-2 * rational(p["c"]) * (1 - T)),
+    phi_t=lambda p: lambda t: np.exp(-2 * p["c"] * (1 - t)),
     numeric=_numeric,
     symbolic=lambda p, d, k, form: _gaussian_sym(rational(p["c"]), d, k),
     exact_mp=_gaussian_mp,

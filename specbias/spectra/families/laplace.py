@@ -21,6 +21,7 @@ Convention :mod:`specbias.spectra._conventions`.
 from __future__ import annotations
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from .. import _closed_forms as cf
@@ -121,6 +122,7 @@ LAPLACE = Family(
     params=(C,),
     phi=lambda m, theta, p: m.exp(-p["c"] * 2 * m.sin(theta / 2)),
     sympy_phi=lambda p: sp.exp(-rational(p["c"]) * sp.sqrt(2 - 2 * T)),
+    phi_t=lambda p: lambda t: np.exp(-p["c"] * np.sqrt(2 - 2 * t)),
     numeric=_numeric,
     symbolic=lambda p, d, k, form: _laplace_sym(rational(p["c"]), d, k, form),
     exact_mp=lambda p, d, k, dps: _laplace_mp(rational(p["c"]), d, k, dps),

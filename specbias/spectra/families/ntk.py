@@ -27,6 +27,7 @@ from .._exact_arith import _arccos_exact
 from .._expr import T
 from .._laws import endpoint_law
 from ._base import DEPTH, SP, Family, Numeric, closed_form_rel
+from ._phi_t import deep_relu
 from .arccos import _arccos_sym, deep_relu_kernels
 
 
@@ -63,6 +64,7 @@ NTK = Family(
     params=(DEPTH,),
     phi=lambda m, theta, p: deep_relu_kernels(m, theta, p["depth"])[1],
     sympy_phi=lambda p: deep_relu_kernels(SP, sp.acos(T), p["depth"])[1],
+    phi_t=lambda p: lambda t: deep_relu(t, p["depth"])[1],
     numeric=lambda p: Numeric("closed-form", _ntk_log) if _shallow(p) else None,
     symbolic=lambda p, d, k, form: _ntk_sym(d, k) if _shallow(p) else None,
     exact=lambda p, d, k: _ntk_exact(d, k) if _shallow(p) else None,

@@ -21,6 +21,7 @@ writes the series as pFq at z = 1/2 (b = (3/2-k, k+d-1/2)).  Decay: A_+ = -1/pi,
 from __future__ import annotations
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from .. import _closed_forms as cf
@@ -28,6 +29,7 @@ from .._expr import T
 from .._laws import endpoint_law
 from .._series_mp import _certified_sum, _endpoint_step, _mp_endpoint_power
 from .._symbolic import _HALF, NSUM, _endpoint_power
+from . import _phi_t as F
 from ._base import Family, Numeric, j0, j1
 
 
@@ -35,6 +37,14 @@ def _phi(m, theta, p):
     u = (1 + m.cos(theta)) / 2
     tht = m.acos(u)
     return j1(m, tht) / m.pi + 2 * u * j0(m, tht) / (2 * m.pi)
+
+
+def _phi_t(t):
+    u = (1 + t) / 2
+    pmt = F.j0(u)
+    out = F.j1(u, pmt) / np.pi
+    out += (t + 1) * pmt / (2 * np.pi)
+    return out
 
 
 def _sympy_phi(p) -> sp.Expr:
@@ -108,6 +118,7 @@ NTK_BIAS = Family(
     params=(),
     phi=_phi,
     sympy_phi=_sympy_phi,
+    phi_t=lambda p: _phi_t,
     numeric=lambda p: Numeric("series", cf.ntk_bias_log, lambda: cf.NTK_BIAS_TERMS),
     symbolic=lambda p, d, k, form: _ntk_bias_sym(d, k, form),
     exact_mp=lambda p, d, k, dps: _ntk_bias_mp(d, k, dps),

@@ -46,6 +46,18 @@ def _phi(m, theta, p, absolute: bool = False):
         return np.where(t > 0, np.abs(t) ** a, 0.0)
 
 
+def _phi_t(p, absolute: bool = False):
+    a = p["a"]
+
+    def fused(t):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if absolute:
+                return np.abs(t) ** a
+            return np.where(t > 0, np.abs(t) ** a, 0.0)
+
+    return fused
+
+
 def _numeric(p, absolute: bool = False):
     def run(d, k):
         log_fn = cf.abs_power_log if absolute else cf.relu_power_log  # looked up per call
@@ -92,6 +104,7 @@ RELU_POWER = Family(
     params=(A,),
     phi=_phi,
     sympy_phi=lambda p: sp.Piecewise((T ** rational(p["a"]), T > 0), (0, True)),
+    phi_t=_phi_t,
     numeric=_numeric,
     symbolic=lambda p, d, k, form: _relu_power_sym(rational(p["a"]), d, k),
     exact=_exact,
@@ -106,6 +119,7 @@ ABS_POWER = Family(
     params=(A,),
     phi=lambda m, theta, p: _phi(m, theta, p, absolute=True),
     sympy_phi=lambda p: sp.Abs(T) ** rational(p["a"]),
+    phi_t=lambda p: _phi_t(p, absolute=True),
     numeric=lambda p: _numeric(p, absolute=True),
     symbolic=lambda p, d, k, form: _abs_power_sym(rational(p["a"]), d, k),
     exact=lambda p, d, k: _exact(p, d, k, absolute=True),
