@@ -73,7 +73,7 @@ class LearningCurve:
     kernel: str
     target: str
     d: int
-    ridge: float
+    ridge: float | np.ndarray  # an array lambda*(n) for the optimal-ridge curve
     noise: float
     n: np.ndarray
     kappa: np.ndarray
@@ -163,11 +163,15 @@ class LearningCurve:
                 strict=True,
             )
         ]
+        per_n = np.ndim(self.ridge) > 0  # lambda*(n) of the optimal-ridge curve
+        if per_n:
+            for row, lam in zip(rows, np.asarray(self.ridge).tolist(), strict=True):
+                row["ridge"] = lam
         return {
             "kernel": self.kernel,
             "target": self.target,
             "d": self.d,
-            "ridge": self.ridge,
+            "ridge": "optimal (per row)" if per_n else self.ridge,
             "noise": self.noise,
             "noise_variance": self.noise_variance,
             "noise_convention": NOISE_CONVENTION,
