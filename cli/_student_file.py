@@ -4,7 +4,8 @@ Formats (one degree per row, k = 0, 1, ..., K; convention of ``specbias spectrum
 uniform measure, multiplicity not included in mu):
 
 * ``.csv``: header row ``mu,multiplicity``, then one row per degree (the
-  multiplicity is checked against N(d,k));
+  multiplicity is checked against N(d,k)); the ``specbias spectrum --csv`` file
+  (k, multiplicity, value, ...) is accepted as it is;
 * ``.npy``: a 1-D array of mu_k, or a (K+1, 2) array of (mu_k, multiplicity) rows;
 * ``.json``: ``{"mu": [...], "multiplicity": [...], "trace": optional}``.
 """
@@ -58,17 +59,22 @@ def read_student_spectrum(path: str, d: int, trace: float | None = None) -> Stud
 
 
 def _read_csv(p: Path):
+    """Header ``mu,multiplicity``; the CSV of ``specbias spectrum --csv`` (columns k,
+    multiplicity, value, ...) is read too, its ``value`` column being mu_k."""
     with open(p, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    if not rows or [c.strip().lower() for c in rows[0]] != ["mu", "multiplicity"]:
+    head = [c.strip().lower() for c in rows[0]] if rows else []
+    mu_col = "mu" if "mu" in head else "value" if "k" in head and "value" in head else None
+    if mu_col is None or "multiplicity" not in head:
         raise ValueError("the first row must be the header mu,multiplicity")
+    i_mu, i_m = head.index(mu_col), head.index("multiplicity")
     body = [r for r in rows[1:] if any(c.strip() for c in r)]
     for i, r in enumerate(body):
-        if len(r) != 2:
-            raise ValueError(f"row {i + 2} has {len(r)} fields, expected 2 (mu,multiplicity)")
-    mu = [float(r[0]) for r in body]
-    mult = [float(r[1]) for r in body]
-    return mu, mult, None
+        if len(r) != len(head):
+            raise ValueError(f"row {i + 2} has {len(r)} fields, expected {len(head)}")
+        if "k" in head and int(r[head.index("k")]) != i:
+            raise ValueError(f"row {i + 2} is degree k = {r[head.index('k')]}, expected {i}")
+    return [float(r[i_mu]) for r in body], [float(r[i_m]) for r in body], None
 
 
 def _read_npy(p: Path):

@@ -72,12 +72,17 @@ def _write(path, fmt: str, mu, mult) -> None:
         path.write_text(json.dumps({"mu": [float(m) for m in mu], "multiplicity": mult}))
 
 
-@pytest.mark.parametrize("fmt", ["csv", "npy", "json"])
+@pytest.mark.parametrize("fmt", ["csv", "npy", "json", "spectrum-csv"])
 def test_cli_student_spectrum_file(tmp_path, fmt):
     d, kmax = 5, 256
     mu, mult = _rows("ntk", d, kmax)
-    path = tmp_path / f"student.{fmt}"
-    _write(path, fmt, mu, mult)
+    if fmt == "spectrum-csv":  # the file `specbias spectrum --csv` writes, read as it is
+        fmt, path = "csv", tmp_path / "student.csv"
+        spec = ["spectrum", "--kernel", "ntk", "--d", "5", "--kmax", "256", "--csv", str(path)]
+        assert runner.invoke(app, [*spec, "--json"]).exit_code == 0
+    else:
+        path = tmp_path / f"student.{fmt}"
+        _write(path, fmt, mu, mult)
     args = ["curve", "--d", "5", "--nu", "1", "--n", "10,100", "--json"]
     res = runner.invoke(app, [*args, "--student-spectrum", str(path), "--student-trace", "1"])
     assert res.exit_code == 0, res.output

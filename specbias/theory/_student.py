@@ -31,7 +31,7 @@ numbers, so:
 >>> import numpy as np
 >>> s = student_spectrum([1.0, 0.5, 0.25], d=3)  # multiplicities N(3,k) = 1, 3, 5
 >>> s.kmax, s.rank, s.trace is None
-(2, 9, True)
+(2, 9.0, True)
 """
 
 from __future__ import annotations
