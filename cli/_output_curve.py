@@ -98,10 +98,11 @@ def noise_lines(info: dict) -> list[str]:
     """Regime boundaries and exponents of one kernel with label noise, as text lines."""
     k, b0 = info["kernel"], info["beta_noiseless"]
     n_x = info.get("crossover_n")
-    where = "beyond n" if n_x is None else f"n ~ {_g(n_x, 3)} ({info.get('crossover_method')})"
-    out = [
-        f"{k}: noiseless beta_0 = {_g(b0)} for n below the crossover {where}",
-    ]
+    if n_x is None:
+        where = "(none: no noise, or a noiseless error that does not decay)"
+    else:
+        where = f"n ~ {_g(n_x, 3)} ({info.get('crossover_method')})"
+    out = [f"{k}: noiseless beta_0 = {_g(b0)} for n below the crossover {where}"]
     if info.get("plateau_factor") is not None:
         out.append(
             f"{k}: ridgeless beyond it: noise term -> noise*(a-1) = "
