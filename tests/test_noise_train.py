@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 import specbias as sb
 from specbias.cli import app
+from specbias.cli._output_curve import noise_lines
 from specbias.theory._noise import noise_crossover, noise_exponents, optimal_ridge_curve
 from specbias.validation import kernel_regression, sample_sphere_np, sample_target
 
@@ -163,3 +164,16 @@ def test_validate_noise_fitted_exponent_matches_noisy_prediction():
     assert curve.in_ci, (curve.fit.beta, curve.fit.ci_low, curve.fit.ci_high, pred)
     out = json.loads(json.dumps(res.to_dict()))
     assert "RELATIVE" in out["noise_convention"] and out["curves"][0]["noise_prediction"]
+
+
+def test_predict_noise_states_regime_boundaries():
+    res = runner.invoke(app, ["predict", "--d", "3", "--nu", "2", "--noise", "0.01", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["kernel"]: r for r in json.loads(res.output)["noise"]}
+    ntk = rows["ntk"]
+    assert ntk["beta_optimal_ridge"] == pytest.approx(2 / 3) and ntk["plateau_factor"] == 0.5
+    assert ntk["crossover_method"] == "curve" and 5 < ntk["crossover_n"] < 20
+    text = "\n".join(noise_lines(ntk))  # what the table prints under it
+    assert "crossover n ~" in text and "beta* = beta_0/(beta_0+1)" in text
+    res = runner.invoke(app, ["curve", "--d", "3", "--nu", "2", "--n", "10", "--optimal-ridge"])
+    assert res.exit_code == 1 and "--optimal-ridge needs --noise > 0" in res.output
