@@ -345,6 +345,10 @@ def learning_curve(
         raise InputError(f"rtol must be a finite number > 0, got {shown(rtol)}")
     n_all = np.concatenate([n, n * math.exp(-_H), n * math.exp(_H)])
     if isinstance(kern, StudentSpectrum):
+        if kmax is not None and int(kmax) != kern.kmax:
+            raise InputError(
+                f"kmax = {kmax} with a student spectrum of {kern.kmax + 1} rows: the rows set K"
+            )
         return _student_curve(kern, target, n_all, ridge, noise, rtol, progress)
     kern = kernel(kern)
     if kmax is None:  # before the x4 stages, which would take ~20 s to find out
