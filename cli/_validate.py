@@ -48,7 +48,13 @@ def validate(
         typer.Option(help="train (finite nets), limit (infinite-width limits) or both."),
     ] = None,
     n_test: Annotated[int | None, typer.Option(help="Test points per run.")] = None,
-    noise: Annotated[float | None, typer.Option(help="Label-noise variance >= 0.")] = None,
+    noise: Annotated[
+        float | None,
+        typer.Option(
+            help="Label-noise variance relative to the target variance, sigma^2/Var f* >= 0 "
+            "(the lazy prediction becomes the noisy eigenlearning curve's slope)."
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Base random seed.")] = None,
     rel_tol: Annotated[
         float | None, typer.Option(help="Training stops at loss <= rel_tol * initial loss.")
