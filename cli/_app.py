@@ -13,6 +13,9 @@ from ._check import check
 from ._curve import curve
 from ._decay import decay
 from ._double_descent import double_descent
+from ._fluctuations import fluctuations
+from ._hessian import hessian
+from ._jamming import jamming
 from ._predict import predict
 from ._runs import runs
 from ._spectrum import spectrum
@@ -80,3 +83,6 @@ app.command("curve")(curve)
 app.command("check")(check)
 app.command("validate")(validate)
 app.command("runs")(runs)
+app.command("fluctuations")(fluctuations)
+app.command("jamming")(jamming)
+app.command("hessian")(hessian)

@@ -148,14 +148,18 @@ def show_prediction(pred: specbias.Prediction, *, as_json: bool) -> None:
     for r in pred.predictions:
         if r.note:
             con.print(f"note ({r.regime}): {r.note}")
+    worse = [c.lazy for c in pred.comparisons if c.crossover_nu is not None]
     if pred.crossover_nu is not None:
         con.print(
             f"crossover: nu_t = {_g(pred.crossover_nu)} (alpha of {pred.predictions[0].atoms}); "
-            "for smoother targets feature learning is worse than lazy training"
+            f"for smoother targets feature learning is worse than {', '.join(worse)}"
         )
     else:
         con.print("crossover: none")
-    con.print(f"verdict: {pred.verdict}")
+    if pred.predictions[0].limited_by == "parity":
+        con.print(f"verdict: {pred.verdict}")
+    for c in pred.comparisons:  # one verdict per lazy kernel, named
+        con.print(f"verdict vs {c.lazy}: {c.text}")
     con.print(f"target: {pred.target}")
     con.print(f"rule: {pred.rule}")
     con.print(f"convention: {pred.convention}")

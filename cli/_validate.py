@@ -31,7 +31,7 @@ def validate(
         str | None,
         typer.Option(
             help="Teacher smoothness nu_t > 0 (teacher abs-power-rf:a=nu_t-1/2); 'inf': the "
-            "constant target, labels y = 1, test error = MSE (--solver limit only)."
+            "constant target, labels y = 1, test error = MSE (feature nets: --protocol l1)."
         ),
     ] = None,
     regimes: Annotated[
@@ -94,8 +94,13 @@ def validate(
         str | None,
         typer.Option(
             help="Feature-regime training: l1 (the paper's L1 path-norm protocol, "
-            "lambda -> 0+, default) or mean-field (xi = 0, plain gradient descent)."
+            "lambda -> 0+, default), mean-field (xi = 0, plain gradient descent) or "
+            "alpha-trick (xi = 0 at alpha = --feature-alpha, the paper's Fig. G.3)."
         ),
+    ] = None,
+    feature_alpha: Annotated[
+        float | None,
+        typer.Option(help="alpha of --protocol alpha-trick, in [1e-300, 1] (default 1e-6)."),
     ] = None,
     feature_width: Annotated[
         int | None,
@@ -174,6 +179,7 @@ def validate(
         width2=width2,
         conv_rtol=conv_rtol,
         feature_protocol=protocol,
+        feature_alpha=feature_alpha,
         feature_width=feature_width,
         feature_ensemble=feature_ensemble,
         design=design,
@@ -330,7 +336,13 @@ def _show(result, *, as_json: bool, plot: str | None, store: str | None) -> None
                 con.print(f"trained / limit ({regime}, {kind}): {ratios}")
     if "train" in cfg.solvers:
         con.print(
-            f"trained: feature {cfg.protocol('feature')} (H = {cfg.feature_width}, "
+            f"trained: feature {cfg.protocol('feature')} ("
+            + (
+                f"alpha = {_g(cfg.feature_alpha)}, "
+                if cfg.feature_protocol == "alpha-trick"
+                else ""
+            )
+            + f"H = {cfg.feature_width}, "
             f"E = {cfg.feature_ensemble}); lazy {cfg.protocol('lazy')} (alpha = "
             f"{_g(cfg.lazy_alpha)}, H = {cfg.width}, E = {cfg.ensemble}); design {cfg.design}"
         )

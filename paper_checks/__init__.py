@@ -15,9 +15,12 @@ from specbias import InputError
 
 from . import (
     bietti_mairal_2019,
+    geiger_2019,
     ghorbani_mei_2019,
     mei_montanari_2019,
     petrini_cagnetta_vanden_eijnden_wyart_2022,
+    sagun_2017,
+    spigler_geiger_dascoli_2018_jamming,
     spigler_geiger_wyart_2019,
 )
 from ._check import CheckResult as CheckResult
@@ -29,6 +32,9 @@ _CHECKS: tuple[PaperCheck, ...] = (
     ghorbani_mei_2019.CHECK,
     petrini_cagnetta_vanden_eijnden_wyart_2022.CHECK,
     mei_montanari_2019.CHECK,
+    geiger_2019.CHECK,
+    spigler_geiger_dascoli_2018_jamming.CHECK,
+    sagun_2017.CHECK,
 )
 
 

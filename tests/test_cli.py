@@ -60,7 +60,7 @@ def test_predict_table_shows_the_reasoning():
     for text in ("feature", "lazy-ntk", "lazy-rf", "relu", "ntk", "arccos1", "3.5", "7"):
         assert text in out
     assert "crossover: nu_t = 3.5" in out
-    assert "verdict:" in out and "rule:" in out and "convention:" in out
+    assert "verdict vs lazy-ntk:" in out and "rule:" in out and "convention:" in out
     assert "odd k >= 3" in out  # the parity caveat
 
 

@@ -55,11 +55,14 @@ def test_crossover_is_alpha_of_relu(d):
     assert p.crossover_nu == pytest.approx((d + 2) / 2, abs=EXACT)
 
 
-def test_no_crossover_at_d2():
-    # d = 2: relu and the NTK both decay as k^-2, so feature learning is never worse
+def test_no_crossover_against_the_ntk_at_d2():
+    # d = 2: relu and the NTK both decay as k^-2, so feature learning is never worse than
+    # lazy-ntk; arccos1 decays as k^-4, so it is worse than lazy-rf for nu_t > 2
     p = predict(2, 10.0)
-    assert p.crossover_nu is None
+    crossings = {c.lazy: c.crossover_nu for c in p.comparisons}
+    assert crossings == {"lazy-ntk": None, "lazy-rf": 2.0} and p.crossover_nu == 2.0
     assert p.regime("feature").beta == p.regime("lazy-ntk").beta == pytest.approx(4.0)
+    assert p.regime("lazy-rf").beta == pytest.approx(8.0)
 
 
 @pytest.mark.parametrize("d", (3, 5, 10))

@@ -41,9 +41,12 @@ PROTOCOL = {
     # feature regime, chosen by ValidationConfig.feature_protocol
     "l1": "l1-sliding/1",  # the paper's L1 path-norm protocol, lambda -> 0+ (_sliding)
     "mean-field": "mean-field-gd/1",  # xi = 0, adaptive full-batch GD to rel_tol
+    # xi = 0 at alpha = feature_alpha << 1 (arXiv 2206.12314 Fig. G.3), run as the
+    # equivalent small-initialization flow (_units._train_feature)
+    "alpha-trick": "alpha-trick-small-init-gd/1",
     "lazy": "alpha-trick-etd1/1",  # xi = 1, alpha = lazy_alpha, ETD1/Gauss-Newton
 }
-FEATURE_PROTOCOLS = ("l1", "mean-field")
+FEATURE_PROTOCOLS = ("l1", "mean-field", "alpha-trick")
 DESIGNS = ("independent", "nested")
 
 Progress = Callable[[int, int, str], None]
@@ -59,7 +62,8 @@ class ValidationConfig:
         nu_t: teacher smoothness (> 0); teacher ``abs-power-rf:a=nu_t-1/2``
             (nu_t - 1/2 must not be an even integer: that teacher is a polynomial).
             ``math.inf``: the constant target f* = 1 (labels y = 1, errors are plain
-            MSEs; ``solver="limit"`` only), predicted beta = 2 alpha/(d-1).
+            MSEs; trained feature nets with ``feature_protocol="l1"`` only, as in the
+            paper's Fig. 4), predicted beta = 2 alpha/(d-1).
         regimes: subset of ``("feature", "lazy")``.
         n_values: training-set sizes (>= 2 distinct positive integers, sorted).
         seeds: independent draws (data, teacher, initialization) per n.
@@ -100,7 +104,14 @@ class ValidationConfig:
             unit sphere, w = 0 at start, L1 path-norm penalty lambda -> 0+, trained to
             its endpoint by particle sliding, :func:`._sliding.train_l1_sliding`;
             numpy, runs in the worker pool) or ``"mean-field"`` (xi = 0 from O(1)
-            initialization, no penalty, adaptive gradient descent to ``rel_tol``).
+            initialization, no penalty, adaptive gradient descent to ``rel_tol``) or
+            ``"alpha-trick"`` (the paper's Fig. G.3: F = alpha (f - f_0) at
+            ``alpha = feature_alpha`` << 1, trained on L / alpha^2, xi = 0; the ReLU net
+            being 2-homogeneous, this flow is exactly mean-field gradient flow from the
+            initialization scaled by sqrt(alpha), in time t / alpha, which is how it runs:
+            no alpha^-2 step sizes).
+        feature_alpha: alpha of the ``"alpha-trick"`` protocol (0 < alpha <= 1; the
+            paper used 1e-6 / 1e-25 / 1e-50 at d = 2 / 3 / 5).
         feature_width, feature_ensemble: width and initializations per draw of the
             trained feature nets (None: ``width``, ``ensemble``).  The lazy nets need
             many more (their excess over the NTK limit is an H^-1/2 initialization
@@ -136,6 +147,7 @@ class ValidationConfig:
     width2: int | None = None
     conv_rtol: float = 0.02
     feature_protocol: str = "l1"
+    feature_alpha: float = 1e-6
     feature_width: int | None = None
     feature_ensemble: int | None = None
     design: str = "independent"
@@ -171,11 +183,16 @@ class ValidationConfig:
             raise InputError(
                 f"need at least 2 distinct training-set sizes n to fit an exponent, got {ns}"
             )
-        if math.isinf(self.nu_t) and self.solver != "limit":
+        if (
+            math.isinf(self.nu_t)
+            and self.solver != "limit"
+            and "feature" in self.regimes
+            and self.feature_protocol == "mean-field"
+        ):
             raise InputError(
-                "nu_t = inf (the constant target) runs with solver 'limit' only: its "
-                "trained-net protocol (alpha-trick at tiny alpha, arXiv 2206.12314 Fig. 4) "
-                f"is not implemented; got solver {self.solver!r}"
+                "nu_t = inf (the constant target) trains feature nets with the L1 protocol "
+                "(--protocol l1, the paper's Fig. 4) or the alpha-trick (--protocol "
+                "alpha-trick, its Fig. G.3), arXiv 2206.12314; got protocol 'mean-field'"
             )
         set_(self, "n_values", tuple(ns))
         set_(self, "seeds", _int("seeds", self.seeds, 1))
@@ -243,6 +260,10 @@ class ValidationConfig:
                 f"unknown feature protocol {self.feature_protocol!r}; choose from "
                 f"{', '.join(FEATURE_PROTOCOLS)}"
             )
+        a = self.feature_alpha
+        if not (isinstance(a, (int, float)) and 1e-300 <= a <= 1):
+            raise InputError(f"feature_alpha must be in [1e-300, 1], got {a!r}")
+        set_(self, "feature_alpha", float(a))
         if (
             self.feature_protocol == "l1"
             and "feature" in self.regimes
@@ -314,6 +335,8 @@ class ValidationConfig:
             )
             if regime == "feature" and self.feature_protocol == "l1":
                 cfg.update(conv_rtol=self.conv_rtol)
+            if regime == "feature" and self.feature_protocol == "alpha-trick":
+                cfg.update(alpha=self.feature_alpha)
             if regime == "lazy":
                 cfg.update(alpha=self.lazy_alpha, width2=self.width2, conv_rtol=self.conv_rtol)
         return cfg

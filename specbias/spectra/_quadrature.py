@@ -8,13 +8,17 @@
 In theta the integrands of all built-in kernels are analytic on [0, pi] (the
 sqrt(1-t) singularities of the ReLU kernels become smooth in theta), so
 Gauss-Legendre converges exponentially once the nodes resolve the oscillations
-of P_k.  Two node counts give a discretization error estimate; a round-off
+of P_k.  Where phi has interior breakpoints (a ReLU with bias, ``expr:Max(0, t+0.3)``;
+the family's ``breakpoints``) the rule is composite, split at their theta, so that
+each piece is analytic again.  Two node counts give a discretization error estimate; a round-off
 bound ``eps * sum |terms|`` says where float64 can no longer resolve mu_k (the
 tiny high-k eigenvalues of smooth kernels).  Entries whose estimated relative
 error exceeds the tolerance are refused upstream, never returned silently.
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import numpy as np
 from scipy.special import roots_legendre
@@ -26,12 +30,25 @@ from ._kernels import Kernel
 QUADRATURE_KMAX = 4000
 
 
-def _nodes(n: int, d: int):
-    x, w = roots_legendre(n)
-    theta = (x + 1.0) * (np.pi / 2.0)
+def _nodes(n: int, d: int, cuts: tuple[float, ...] = ()):
+    """Gauss-Legendre nodes in theta, composite over the pieces between ``cuts`` (theta
+    values of phi's interior breakpoints), about n nodes in all, each piece >= 32."""
+    edges = [0.0, *sorted(c for c in cuts if 0.0 < c < np.pi), np.pi]
+    thetas, weights = [], []
+    for lo, hi in pairwise(edges):
+        x, w = roots_legendre(max(32, int(np.ceil(n * (hi - lo) / np.pi))))
+        half = (hi - lo) / 2.0
+        thetas.append(lo + (x + 1.0) * half)
+        weights.append(w * half)
+    theta, w = np.concatenate(thetas), np.concatenate(weights)
     with np.errstate(divide="ignore"):
-        logw = np.log(w * (np.pi / 2.0)) + (d - 2) * np.log(np.sin(theta)) + np.log(c_d_float(d))
+        logw = np.log(w) + (d - 2) * np.log(np.sin(theta)) + np.log(c_d_float(d))
     return theta, np.exp(logw)
+
+
+def breakpoint_thetas(kern: Kernel) -> tuple[float, ...]:
+    """arccos of the family's interior breakpoints of phi (where the pieces split)."""
+    return tuple(float(np.arccos(t)) for t in kern.record.breakpoints(kern.args))
 
 
 def _project(phi: np.ndarray, theta: np.ndarray, wts: np.ndarray, d: int, kmax: int):
@@ -106,8 +123,9 @@ def _two_passes(kern: Kernel, d: int, kmax: int):
     n1 = 2 * kmax + int(12 * np.sqrt(d)) + 96
     n2 = n1 + n1 // 2
     out = []
+    cuts = breakpoint_thetas(kern)
     for n in (n1, n2):
-        theta, wts = _nodes(n, d)
+        theta, wts = _nodes(n, d, cuts)
         with np.errstate(all="ignore"):
             phi = np.asarray(kern.phi_theta(theta), dtype=np.float64)
         if not np.all(np.isfinite(phi)):

@@ -7,7 +7,8 @@
 
 evaluated with tanh-sinh quadrature on subintervals short enough for the
 oscillations of :math:`P_k` (and split at theta = pi/2 where relu-type activations
-have a kink), inside ``mpmath.workdps``; the working precision is raised until the
+have a kink, and at the family's interior breakpoints), inside ``mpmath.workdps``;
+the working precision is raised until the
 result is far above the round-off floor.  Slow (seconds), exact to ~``digits``.
 """
 
@@ -97,4 +98,5 @@ def _quad(kern: Kernel, d: int, k: int):
     pieces = max(2, k // 2 + 2)
     pieces += pieces % 2  # even, so that pi/2 is a breakpoint
     pts = [pi * j / pieces for j in range(pieces + 1)]
+    pts = sorted({*pts, *(mpmath.acos(mpmath.mpf(t)) for t in kern.record.breakpoints(kern.args))})
     return cd * mpmath.quad(f, pts)

@@ -58,6 +58,7 @@ from ..spectra import CONVENTION_SHORT, kernel
 from ..spectra._asymptotics import decay_law
 from ..spectra._multiplicity import check_dimension
 from ..spectra._spectrum import eigenvalues
+from ._verdict import Comparison, compare, plateau_comparisons
 
 RULE = (
     "beta = min(2 nu_t, 2 alpha)/(d-1), |mu_k(atoms)| ~ k^(-alpha), c_k(target) ~ k^(-2 nu_t-(d-1))"
@@ -97,6 +98,7 @@ class Prediction:
     convention: str = CONVENTION_SHORT
     caveats: list[str] = field(default_factory=list)
     target: str = SMOOTH_TARGET
+    comparisons: list[Comparison] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """JSON-ready: infinities (no JSON number) become null, see each key.
@@ -109,6 +111,9 @@ class Prediction:
         for p in out["predictions"]:
             p["decay_exponent"] = _finite_or_none(p["decay_exponent"])
             p["beta"] = _finite_or_none(p["beta"])
+        for c in out["comparisons"]:
+            c["beta_feature"] = _finite_or_none(c["beta_feature"])
+            c["beta_lazy"] = _finite_or_none(c["beta_lazy"])
         return out
 
     def regime(self, name: str) -> RegimePrediction:
@@ -236,6 +241,18 @@ def predict(
     [('feature', 3.5, 1.0), ('lazy-ntk', 5.0, 1.0), ('lazy-rf', 7.0, 1.0)]
     >>> p.crossover_nu
     3.5
+
+    The verdict compares with each lazy kernel in turn (``p.comparisons``, one
+    :class:`~._verdict.Comparison` per lazy regime, named): at d = 2 relu atoms decay
+    like the NTK's (k^-2) but slower than arccos1's (k^-4).
+
+    >>> [c.text.split(":")[0] for c in predict(2, 3.0).comparisons]
+    ['feature = lazy-ntk', 'feature < lazy-rf']
+    >>> predict(2, 3.0).crossover_nu  # against lazy-rf only
+    2.0
+
+    ``crossover_nu``: alpha of the feature atoms when feature learning is worse than at
+    least one lazy kernel for nu_t above it (each comparison has its own), else None.
     """
     d = check_dimension(d)
     nu = check_nu(nu_t, allow_inf=True)
@@ -252,37 +269,20 @@ def predict(
         r = exponent(d, nu, atoms, target_parity)
         preds.append(RegimePrediction(regime, *list(asdict(r).values())[1:]))
     feat, lazy = preds[0], preds[1:]
-    crossover = None
     caveats = [
         "bias-free ReLU atoms (relu, ntk, arccos1) have mu_k = 0 for odd k >= 3: they cannot "
         "fit odd degrees >= 3 (use a predictor with bias, e.g. ntk-bias, for such targets)"
     ]
-    alive = [p for p in lazy if p.limited_by != "parity"]
     if feat.limited_by == "parity":
+        comparisons = plateau_comparisons(feat, lazy)
         verdict = "feature-learning predictor cannot fit the target's parity: its error plateaus"
-    elif alive:
-        a_lazy = min(p.decay_exponent for p in alive)
-        if feat.decay_exponent < a_lazy:
-            crossover = feat.decay_exponent
-            best = max(p.beta for p in alive)
-            if feat.beta < best - 1e-12:
-                verdict = (
-                    f"feature < lazy: nu_t = {_fmt(nu)} > {_fmt(crossover)} = alpha_{activation}, "
-                    "the sparse feature predictor is too rough for "
-                    + ("the constant target" if constant else "this smooth target")
-                )
-            else:
-                verdict = (
-                    f"feature = lazy: nu_t = {_fmt(nu)} <= {_fmt(crossover)}, both limited by "
-                    f"the target, beta = 2 nu_t/(d-1); feature learning is worse for nu_t > "
-                    f"{_fmt(crossover)}"
-                )
-        else:
-            verdict = (
-                "feature learning is not worse: its atoms decay at least as fast as the kernels'"
-            )
     else:
-        verdict = "all lazy predictors plateau on this target's parity"
+        comparisons = [compare(feat, r, nu) for r in lazy]
+        verdict = "; ".join(c.text for c in comparisons)
+        if all(r.limited_by == "parity" for r in lazy):
+            verdict = "all lazy predictors plateau on this target's parity; " + verdict
+    crossings = [c.crossover_nu for c in comparisons if c.crossover_nu is not None]
+    crossover = crossings[0] if crossings else None
     if target_parity != "even":
         caveats.append(f"target parity '{target_parity}': see each regime's note")
     if constant:
@@ -292,9 +292,13 @@ def predict(
         )
     target = CONSTANT_TARGET if constant else SMOOTH_TARGET
     return Prediction(
-        d, nu, target_parity, preds, crossover, verdict, caveats=caveats, target=target
+        d,
+        nu,
+        target_parity,
+        preds,
+        crossover,
+        verdict,
+        caveats=caveats,
+        target=target,
+        comparisons=comparisons,
     )
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"

@@ -38,7 +38,7 @@ from functools import lru_cache
 
 import mpmath
 import numpy as np
-from scipy import integrate, special
+from scipy import special
 
 from .._errors import InputError
 from ..spectra._asymptotics import decay_law
@@ -305,6 +305,8 @@ def _marginal_second_moment(kern: Kernel, d: int) -> float:
         with np.errstate(divide="ignore"):
             w = math.exp(log_norm + h * math.log1p(-t * t)) if abs(t) < 1 else 0.0
         return float(kern.phi(np.array([t]))[0]) ** 2 * w
+
+    from scipy import integrate  # scipy.integrate costs 0.3 s of every CLI start
 
     val, err = integrate.quad(f, -1, 1, points=[0.0], epsabs=0, epsrel=1e-13, limit=400)
     if not err <= 1e-10 * abs(val):

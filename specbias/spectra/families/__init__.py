@@ -25,6 +25,7 @@ from .expr import EXPR
 from .gaussian import GAUSSIAN
 from .laplace import LAPLACE
 from .ntk_bias import NTK_BIAS
+from .relu_bias import RELU_BIAS
 from .relu_power import ABS_POWER, RELU, RELU_POWER, STEP
 
 #: Every kernel family, in the order of :data:`specbias.KERNEL_NAMES`.
@@ -44,6 +45,7 @@ FAMILIES: tuple[Family, ...] = (
     EXPR,
     NNGP,
     *ACTIVATIONS,
+    RELU_BIAS,
 )
 
 _BY_NAME = {f.name: f for f in FAMILIES}

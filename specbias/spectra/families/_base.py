@@ -115,6 +115,8 @@ class Family:
       ``"none"``;
     * ``analytic_interior``: phi is analytic on (-1, 1), so its endpoint expansion gives
       the decay law (the numeric fallback of ``decay``);
+    * ``breakpoints(p)``: the points t0 in (-1, 1) where phi is not analytic (a kink
+      of a ReLU with bias): the quadratures split there;
     * ``fixed``: parameters set by the name (``relu`` is relu-power with a = 1);
     * ``print_cost``: seconds per k^2 to print an exact value (a series summed when
       printed);
@@ -134,6 +136,7 @@ class Family:
     decay: Callable = _none
     parity: Callable[[dict], str] = lambda p: "none"
     analytic_interior: bool = False
+    breakpoints: Callable[[dict], tuple[float, ...]] = lambda p: ()
     fixed: tuple = ()
     base: str = ""
     print_cost: float = 0.0

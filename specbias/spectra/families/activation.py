@@ -130,15 +130,15 @@ def _activation(name: str) -> Family:
             return mpmath.mpf(_lambdified(name, "mpmath")(t))
         return np.asarray(_lambdified(name, "numpy")(t), dtype=np.float64)
 
-    parity = H.sigma_parity(name)
     note = f"{name} is analytic on a neighbourhood of [-1, 1]: geometric decay"
     return Family(
         name=name,
         params=(),
         phi=phi,
         sympy_phi=lambda p: expr,
-        decay=lambda p, spec, d: _law(spec, d, note, parity),
-        parity=lambda p: parity,
+        # the parity is derived with sympy on first use (at import: 0.7 s of every CLI start)
+        decay=lambda p, spec, d: _law(spec, d, note, H.sigma_parity(name)),
+        parity=lambda p: H.sigma_parity(name),
         numeric=lambda p: Numeric(
             "series", lambda d, k: _log_eigenvalues(name, d, k), terms=lambda: _EXTRA
         ),

@@ -7,9 +7,13 @@ A polynomial :math:`\\varphi(t) = \\sum_m a_m t^m` has exact rational eigenvalue
 
 R_m(k) = mu_k(max(0, t)^m) (:mod:`.relu_power`; Bach arXiv 1412.8690, App. D), summed in
 float64 log space with a cancellation estimate.  Anything else has no formula here: its
-spectrum is the float64 quadrature, its exact value the unevaluated Funk-Hecke integral,
-and no decay law is derived (phi may be singular inside (-1, 1)).  Convention
-:mod:`specbias.spectra._conventions`.
+spectrum is the float64 quadrature (split at phi's interior singular points), its exact
+value the unevaluated Funk-Hecke integral.  Decay law: a polynomial has mu_k = 0 past its
+degree; otherwise phi's singular points in [-1, 1] are found and expanded
+(:mod:`.._singular`): interior kinks, jumps and cusps |t - t0|^a give alpha = a + d/2
+with an oscillating factor (:mod:`.._interior`), endpoint terms (1 -+ t)^g give
+2g + d - 1, none at all means phi is analytic on [-1, 1] (faster than any power).
+Convention :mod:`specbias.spectra._conventions`.
 
 >>> from specbias.spectra import exact_eigenvalue, harmonic_multiplicity as N
 >>> sum(N(4, k) * exact_eigenvalue("expr:t**4 - 3*t + 5", 4, k) for k in range(6))  # phi(1)
@@ -18,15 +22,20 @@ and no decay law is derived (phi may be singular inside (-1, 1)).  Convention
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import mpmath
 import numpy as np
 import sympy as sp
 
+from ..._errors import InputError
 from .. import _closed_forms as cf
 from .._exact_arith import _Exact, _relu_power_exact
 from .._expr import T, lambdified, parse_expression
+from .._interior import interior_law
+from .._laws import endpoint_law, fast_law, polynomial_law
+from .._singular import analyse, expression_breakpoints
 from .._symbolic import _relu_power_sym
 from ._base import Family, Numeric
 
@@ -106,6 +115,32 @@ def _parity(p) -> str:
     return "none"
 
 
+def _decay(p, spec: str, d: int):
+    """The law from phi's singular points (module docstring); the slower one wins."""
+    poly = polynomial(p)
+    if poly is not None:
+        return polynomial_law(spec, d, f"a polynomial of degree {poly.degree()}")
+    try:
+        points, ends = analyse(expression(p["text"]))
+    except InputError:
+        raise
+    except Exception as err:  # sympy/mpmath gave up on this phi: no law, one line
+        raise InputError(
+            f"{spec}: its singular points could not be expanded ({type(err).__name__}); "
+            "no decay law derived"
+        ) from None
+    laws = []
+    if points:
+        laws.append(interior_law(spec, d, points))
+    if ends is not None:
+        laws.append(endpoint_law(spec, d, ends[1], ends[2], exact=False, m=ends[0]))
+    if not laws:
+        note = "phi is analytic on [-1, 1] (no singular point): geometric decay"
+        parity = {"even": "even", "odd": "odd"}.get(_parity(p), "all")
+        return replace(fast_law(spec, d, note), parity=parity)
+    return min(laws, key=lambda law: law.alpha)
+
+
 EXPR = Family(
     name="expr",
     params=(),
@@ -115,6 +150,8 @@ EXPR = Family(
     symbolic=_symbolic,
     exact=_exact,
     parity=_parity,
+    decay=_decay,
+    breakpoints=lambda p: expression_breakpoints(p["text"]),
     free_text=True,
     examples=("expr:t**3 + exp(t)", "expr:t**4 - 3*t + 5", "expr:abs(t)**1.5"),
 )

@@ -1,0 +1,237 @@
+"""``specbias jamming``: the jamming transition of the quadratic hinge loss (arXiv 1810.09665).
+
+N* (smallest width whose runs all reach zero loss) by bisection at each P, N_Delta/N
+just below it, and the test error of single nets and of ensembles across widths.
+Sizes come from a preset (``check``: the paper check, ``large``: for a big machine);
+the options override them.  ``--plot`` draws N_Delta/N against P/N, the gaps of the
+jammed runs, and the test error against N.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+import typer
+
+import specbias
+
+from ._output import PLOT_FORMATS, _console, _print_json, check_output_path
+
+#: the gap histogram shows |h| < GAP_RANGE (satisfied margins have an unbounded tail)
+GAP_RANGE = 2.0
+
+
+def _ints(text: str | None, option: str) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        raise specbias.InputError(
+            f"{option} must be a comma list of positive integers, got {text!r}"
+        )
+    return values
+
+
+def plot_jamming(study, path: str) -> None:
+    """Three panels: N_Delta/N vs P/N, histogram of gaps at H* - 1, test error vs N."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    panels = 3 if study.sweep is not None else 2
+    fig = Figure(figsize=(4.0 * panels, 3.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax, ax_gap = fig.add_subplot(1, panels, 1), fig.add_subplot(1, panels, 2)
+    for p in study.points:
+        widths = sorted({r.width for r in p.runs})
+        frac = [np.mean([r.n_unsatisfied / r.n_params for r in p.at(w)]) for w in widths]
+        ratio = [p.P / (w * p.d) for w in widths]
+        line = ax.plot(ratio, frac, "o-", ms=4, label=f"P = {p.P}: P/N* = {p.ratio:.2f}")
+        ax.axvline(p.ratio, color=line[0].get_color(), ls=":", lw=1)
+        gaps = [r.gaps for r in p.first_stuck() if not r.zero_loss]
+        if gaps:
+            ax_gap.hist(
+                np.concatenate(gaps),
+                bins=np.linspace(-GAP_RANGE, GAP_RANGE, 41),
+                histtype="step",
+                density=True,
+                label=f"P = {p.P}, H = H* - 1",
+            )
+    ax.set_xlabel("P / N")
+    ax.set_ylabel("N_Delta / N (mean over runs)")
+    ax.set_title(f"{study.points[0].task} labels, d = {study.points[0].d}", fontsize=10)
+    ax.legend(fontsize=8)
+    ax_gap.axvline(0.0, color="0.6", ls=":", lw=1)
+    ax_gap.set_xlabel(f"gap h = y f - 1, |h| < {GAP_RANGE:g} (jammed runs at H* - 1)")
+    ax_gap.set_ylabel("density")
+    ax_gap.legend(fontsize=8)
+    if study.sweep is not None:
+        s, ax_err = study.sweep, fig.add_subplot(1, panels, 3)
+        n = s.n_params
+        ax_err.errorbar(n, s.single_error, yerr=s.single_se, fmt="o-", ms=4, label="single net")
+        ax_err.plot(n, s.ensemble_error, "D-", ms=4, label="ensemble average")
+        if s.width_star is not None:
+            ax_err.axvline(s.width_star * s.d, color="0.6", ls=":", lw=1, label="N*")
+        ax_err.set_xscale("log")
+        ax_err.xaxis.set_major_formatter(ScalarFormatter())
+        ax_err.xaxis.set_minor_formatter(NullFormatter())
+        ax_err.set_xlabel("N = H d")
+        ax_err.set_ylabel("test error")
+        ax_err.set_title(f"{s.task}, P = {s.P}", fontsize=10)
+        ax_err.legend(fontsize=8)
+    fig.suptitle("quadratic hinge loss, bias-free one hidden layer (arXiv 1810.09665)", fontsize=10)
+    fig.savefig(path)
+
+
+def show_jamming(study, *, as_json: bool) -> None:
+    if as_json:
+        _print_json(study.to_dict())
+        return
+    from rich.table import Table
+
+    con = _console()
+    table = Table(
+        "task",
+        "P",
+        "d",
+        "seeds",
+        "H* per data set",
+        "N*",
+        "P/N*",
+        "N_Delta/N at H*-1",
+        "stuck at H*-1",
+        "runs",
+        "seconds",
+        title="jamming point",
+    )
+    for p in study.points:
+        below = p.first_stuck()
+        stuck = sum(not r.zero_loss for r in below)
+        table.add_row(
+            p.task,
+            str(p.P),
+            str(p.d),
+            str(p.seeds),
+            ",".join(map(str, p.width_stars)),
+            f"{p.n_star:.4g}",
+            f"{p.ratio:.3f}",
+            f"{p.stuck_fraction:.3f}",
+            f"{stuck}/{len(below)}",
+            str(len(p.runs)),
+            f"{sum(r.seconds for r in p.runs):.1f}",
+        )
+    con.print(table)
+    if study.sweep is None:
+        return
+    s = study.sweep
+    table = Table(
+        "H",
+        "N",
+        "P/N",
+        "zero loss",
+        "mean N_Delta",
+        "single error",
+        "+- s.e.",
+        "ensemble error",
+        title=f"test error, {s.task}, P = {s.P}",
+    )
+    for i, w in enumerate(s.widths):
+        table.add_row(
+            str(w),
+            str(w * s.d),
+            f"{s.P / (w * s.d):.3g}",
+            f"{s.zero_fraction[i]:.2f}",
+            f"{s.n_delta[i]:.1f}",
+            f"{s.single_error[i]:.4f}",
+            f"{s.single_se[i]:.4f}",
+            f"{s.ensemble_error[i]:.4f}",
+        )
+    con.print(table)
+    con.print(f"N* on this task: {s.width_star and s.width_star * s.d} (H* = {s.width_star})")
+
+
+def jamming(
+    P: Annotated[
+        str | None, typer.Option("--P", help="Training-set sizes for N*: comma list.")
+    ] = None,
+    task: Annotated[str, typer.Option(help="Labels for N*: random, teacher or digits.")] = "random",
+    d: Annotated[int, typer.Option(help="Input dimension (digits: PCA components).")] = 8,
+    seeds: Annotated[int | None, typer.Option(help="Initializations per width for N*.")] = None,
+    datasets: Annotated[int | None, typer.Option(help="Data sets per P for N*.")] = None,
+    sweep_task: Annotated[
+        str | None,
+        typer.Option(help="Task of the test-error sweep: digits, teacher, random or none."),
+    ] = None,
+    sweep_p: Annotated[int | None, typer.Option("--sweep-P", help="P of the sweep.")] = None,
+    widths: Annotated[str | None, typer.Option(help="Widths H of the sweep: comma list.")] = None,
+    ensemble: Annotated[
+        int | None, typer.Option(help="Initializations per width and split.")
+    ] = None,
+    splits: Annotated[int | None, typer.Option(help="Data splits averaged in the sweep.")] = None,
+    sweep_noise: Annotated[
+        float | None,
+        typer.Option(
+            help="Fraction of flipped labels in the sweep's data (presets: 0.1; 0 = clean)."
+        ),
+    ] = None,
+    n_test: Annotated[int | None, typer.Option(help="Test points of the sweep.")] = None,
+    preset: Annotated[str, typer.Option(help="Default sizes: check or large.")] = "check",
+    seed: Annotated[int, typer.Option(help="Seed of the data and initializations.")] = 0,
+    activation: Annotated[str, typer.Option(help="leaky-relu (slope 0.1) or relu.")] = "leaky-relu",
+    max_evaluations: Annotated[int, typer.Option(help="Loss evaluations per run.")] = 30_000,
+    store: Annotated[
+        str | None, typer.Option(help="SQLite result store: trained runs are kept and reused.")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    plot: Annotated[str | None, typer.Option(help="Write the figure to this file.")] = None,
+    allow_large: Annotated[
+        bool, typer.Option("--allow-large", help="Lift the size and time limits.")
+    ] = False,
+) -> None:
+    """Jamming transition with the quadratic hinge loss: N*, N_Delta, test error (1810.09665)."""
+    from specbias.validation._jamming_study import PRESETS, jamming_study
+    from specbias.validation._store import ResultStore
+
+    if preset not in PRESETS:
+        raise specbias.InputError(f"unknown --preset {preset!r}; known: {', '.join(PRESETS)}")
+    if plot is not None:
+        check_output_path(plot, "--plot", PLOT_FORMATS)
+    if store is not None and not store.strip():
+        raise specbias.InputError("--store: empty path (give a file name, or leave --store out)")
+    sizes = dict(PRESETS[preset])
+    given = {
+        "P": _ints(P, "--P"),
+        "seeds": seeds,
+        "datasets": datasets,
+        "sweep_P": sweep_p,
+        "widths": _ints(widths, "--widths"),
+        "ensemble": ensemble,
+        "splits": splits,
+        "sweep_noise": sweep_noise,
+        "n_test": n_test,
+    }
+    sizes.update({k: v for k, v in given.items() if v is not None})
+    if sweep_task is not None:
+        sizes["sweep_task"] = None if sweep_task == "none" else sweep_task
+    db = ResultStore(store) if store is not None else None
+    try:
+        study = jamming_study(
+            **sizes,
+            task=task,
+            d=d,
+            seed=seed,
+            activation=activation,
+            max_evaluations=max_evaluations,
+            store=db,
+            allow_large=allow_large,
+        )
+    finally:
+        if db is not None:
+            db.close()
+    if plot:
+        plot_jamming(study, plot)
+    show_jamming(study, as_json=json)

@@ -1,0 +1,368 @@
+r"""The jamming transition of a bias-free one-hidden-layer net (arXiv 1810.09665).
+
+Spigler, Geiger, d'Ascoli, Sagun, Biroli, Wyart: trained with the quadratic hinge loss
+(:mod:`._jamming_train`), a net of N parameters fits P labelled points to zero loss
+only above a sharp threshold N* proportional to P.  Below it the minimizer is
+"jammed": a finite fraction ``N_Delta / N >= ~1/2`` of the margins stays unsatisfied
+(a stable minimum needs at least of order N active constraints).  Near N* the test
+error of one net has a cusp, caused by the fluctuations of the output between
+initializations; averaging the outputs of an ensemble removes it.
+
+Two sweeps, both over the width H at fixed data (N = H d):
+
+* :func:`find_jamming`: N*, the smallest N whose ``seeds`` initializations all reach
+  zero loss, found by bracketing and bisection in H (a width is declared stuck at its
+  first stuck run); then every seed is run at the first stuck width H* - 1 for
+  ``N_Delta / N``.  Assumes "all runs reach zero" is monotone in H, as at jamming.
+* :func:`width_sweep`: at given widths, ``ensemble`` initializations each; the mean
+  single-net test error, the error of the averaged output ``sign(mean_e f_e)``, and the
+  fraction of runs at zero loss.
+
+Each trained net is one row of the resumable store (``store=``), keyed by task, P, d,
+width, data seed, initialization index, activation and budget.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from .._budget import check_time
+from .._errors import InputError
+from ._jamming_data import LabelledData, jamming_data
+from ._jamming_train import fit_hinge
+
+#: refused above these without allow_large (sizes of one sweep)
+MAX_P, MAX_WIDTH, MAX_RUNS, MAX_D = 4096, 2048, 256, 64
+#: typical loss-and-gradient calls of one run (measured: ~200 well above N*, ~10^4 stuck)
+TYPICAL_EVALUATIONS = 2_000
+
+
+class JammingRun(NamedTuple):
+    """One trained net of a sweep (the row stored per run)."""
+
+    task: str
+    P: int
+    d: int
+    split: int
+    width: int
+    init: int
+    loss: float
+    n_unsatisfied: int
+    converged: bool
+    gaps: np.ndarray  # (P,) h = y f - 1
+    test_error: float
+    seconds: float
+    f_test: np.ndarray  # (n_test,) outputs on the test set
+
+    @property
+    def n_params(self) -> int:
+        return self.width * self.d
+
+    @property
+    def zero_loss(self) -> bool:
+        return self.n_unsatisfied == 0
+
+
+#: observables of a run kept in the store, in JammingRun's order
+_STORED = ("loss", "n_unsatisfied", "converged", "gaps", "test_error", "seconds", "f_test")
+
+
+def _check_sizes(P, d, widths, seeds, max_evaluations, allow_large, what) -> None:
+    ok = 1 <= P <= MAX_P and 2 <= d <= MAX_D and 1 <= seeds <= MAX_RUNS
+    if not allow_large and not (ok and 1 <= max(widths) <= MAX_WIDTH and min(widths) >= 1):
+        raise InputError(
+            f"{what}: need 1 <= P <= {MAX_P}, 2 <= d <= {MAX_D}, 1 <= widths <= {MAX_WIDTH}, "
+            f"1 <= runs per width <= {MAX_RUNS}; got P={P}, d={d}, widths up to {max(widths)}, "
+            f"runs per width={seeds} (allow_large=True lifts the limits)"
+        )
+    if min(widths) < 1 or seeds < 1 or max_evaluations < 1:
+        raise InputError(f"{what}: widths, seeds and max_evaluations must be >= 1")
+    # seconds per loss-and-gradient call, measured on 2 loaded cores, summed over widths
+    per_eval = sum(1e-4 + 3e-9 * P * w * d for w in widths)
+    check_time(
+        seeds * min(max_evaluations, TYPICAL_EVALUATIONS) * per_eval, what, allow_large=allow_large
+    )
+
+
+def _config(data, width, init, seed, split, noise, activation, max_evaluations) -> dict:
+    return {
+        "kind": "jamming",
+        "task": data.task,
+        "P": data.P,
+        "d": data.d,
+        "n_test": int(data.x_test.shape[0]),
+        "noise": float(noise),
+        "data_seed": int(seed),
+        "split": int(split),
+        "width": int(width),
+        "init": int(init),
+        "activation": activation,
+        "max_evaluations": int(max_evaluations),
+    }
+
+
+def train_run(
+    data: LabelledData,
+    width: int,
+    init: int,
+    *,
+    seed: int,
+    split: int = 0,
+    noise: float = 0.0,
+    activation: str = "leaky-relu",
+    max_evaluations: int = 30_000,
+    store=None,
+) -> JammingRun:
+    """Train initialization ``init`` at width H on ``data`` (or read it from ``store``).
+
+    ``data`` must be the draw of ``(seed, split)`` (:func:`draw_data`): the pair keys the
+    stored row; the initialization is drawn from ``(seed, P, split, width, init)``.
+    """
+    config = _config(data, width, init, seed, split, noise, activation, max_evaluations)
+    stored = None if store is None else store.get(config)
+    head = (data.task, data.P, data.d, split, width, init)
+    if stored is not None:
+        o = stored.observables
+        return JammingRun(
+            *head,
+            *(o[k] for k in _STORED[:3]),
+            np.asarray(o["gaps"]),
+            o["test_error"],
+            o["seconds"],
+            np.asarray(o["f_test"]),
+        )
+    rng = np.random.default_rng([seed, data.P, split, width, init, 1])
+    with threadpool_limits(1, user_api="blas"):  # tiny products: threads only cost
+        fit = fit_hinge(
+            data.x, data.y, width, rng=rng, activation=activation, max_evaluations=max_evaluations
+        )
+    f_test = fit.predict(data.x_test)
+    error = float(np.mean(np.sign(f_test) != data.y_test))
+    run = JammingRun(
+        *head, fit.loss, fit.n_unsatisfied, fit.converged, fit.gaps, error, fit.seconds, f_test
+    )
+    if store is not None:
+        store.put(config, {k: getattr(run, k) for k in _STORED} | {"n_params": run.n_params})
+    return run
+
+
+class JammingPoint(NamedTuple):
+    """Result of :func:`find_jamming` at one P: H* of each data set and every run."""
+
+    task: str
+    P: int
+    d: int
+    seeds: int
+    width_stars: tuple[int, ...]  # per data set: smallest width whose runs all reach zero
+    runs: list[JammingRun]  # every run trained, in order
+
+    @property
+    def n_star(self) -> float:
+        """``N* = d mean_k H*_k`` (mean over the data sets)."""
+        return float(np.mean(self.width_stars)) * self.d
+
+    @property
+    def ratio(self) -> float:
+        """``P / N*``."""
+        return self.P / self.n_star
+
+    def at(self, width: int, split: int | None = None) -> list[JammingRun]:
+        return [r for r in self.runs if r.width == width and split in (None, r.split)]
+
+    def first_stuck(self) -> list[JammingRun]:
+        """Runs at the first stuck width ``H*_k - 1`` of each data set k."""
+        return [r for k, h in enumerate(self.width_stars) for r in self.at(h - 1, k)]
+
+    @property
+    def stuck_fraction(self) -> float:
+        """``N_Delta / N`` averaged over the stuck runs at the first stuck widths."""
+        stuck = [r for r in self.first_stuck() if not r.zero_loss]
+        return float(np.mean([r.n_unsatisfied / r.n_params for r in stuck])) if stuck else 0.0
+
+
+def _smallest_zero_width(all_zero, guess: int, limit: int) -> int:
+    """Smallest H >= 1 with ``all_zero(H)``, assumed monotone: gallop from ``guess`` in
+    steps 1, 2, 4, ... to a bracket, then bisect (few calls when the guess is close)."""
+    lo, hi, step = 0, None, 1  # invariant: lo is stuck (0: no net), hi reaches zero
+    if all_zero(guess):
+        hi = guess
+        while hi - step > lo:
+            if not all_zero(hi - step):
+                lo = hi - step
+                break
+            hi, step = hi - step, 2 * step
+    else:
+        lo = guess
+        while hi is None:
+            if lo + step > limit:
+                raise InputError(f"jamming sweep: no zero loss up to width {limit}")
+            if all_zero(lo + step):
+                hi = lo + step
+            else:
+                lo, step = lo + step, 2 * step
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if all_zero(mid) else (mid, hi)
+    return hi
+
+
+def find_jamming(
+    P: int,
+    *,
+    task: str = "random",
+    d: int = 8,
+    seeds: int = 4,
+    datasets: int = 1,
+    seed: int = 0,
+    noise: float = 0.0,
+    activation: str = "leaky-relu",
+    max_evaluations: int = 30_000,
+    guess_ratio: float = 2.2,
+    store=None,
+    allow_large: bool = False,
+) -> JammingPoint:
+    """N* at fixed P: per data set, the smallest H whose ``seeds`` runs all reach zero loss.
+
+    The search starts at ``H = ceil(P / (guess_ratio d))`` (then at the previous data
+    set's H*), gallops to a bracket and bisects; a width is stuck at its first stuck run.
+    The first stuck width H*_k - 1 is then completed over all seeds, for N_Delta / N.
+
+    Examples:
+        >>> pt = find_jamming(24, d=4, seeds=2)
+        >>> h = pt.width_stars[0]
+        >>> all(r.zero_loss for r in pt.at(h)) and not all(r.zero_loss for r in pt.at(h - 1))
+        True
+    """
+    guess = max(1, math.ceil(P / (guess_ratio * d)))
+    _check_sizes(P, d, [guess] * 4, seeds * datasets, max_evaluations, allow_large, "jamming sweep")
+    limit = 1 << 30 if allow_large else MAX_WIDTH
+    runs: list[JammingRun] = []
+    stars: list[int] = []
+    for k in range(datasets):
+        data = draw_data(task, P, d, seed=seed, split=k, n_test=200, noise=noise)
+
+        def train(width: int, init: int, data=data, k=k) -> JammingRun:
+            run = train_run(
+                data,
+                width,
+                init,
+                seed=seed,
+                split=k,
+                noise=noise,
+                activation=activation,
+                max_evaluations=max_evaluations,
+                store=store,
+            )
+            runs.append(run)
+            return run
+
+        def all_zero(width: int, train=train) -> bool:
+            return all(train(width, s).zero_loss for s in range(seeds))  # stops early
+
+        h = _smallest_zero_width(all_zero, stars[-1] if stars else guess, limit)
+        stars.append(h)
+        done = {r.init for r in runs if r.split == k and r.width == h - 1}
+        for s in range(seeds) if h > 1 else ():
+            if s not in done:
+                train(h - 1, s)
+    return JammingPoint(task, P, d, seeds, tuple(stars), runs)
+
+
+class WidthSweep(NamedTuple):
+    """Result of :func:`width_sweep`: per width, over data splits and initializations."""
+
+    task: str
+    P: int
+    d: int
+    widths: np.ndarray
+    single_error: np.ndarray  # mean over splits and initializations of one net's error
+    single_se: np.ndarray  # its standard error (over all runs)
+    ensemble_error: np.ndarray  # error of sign(mean_e f_e), averaged over splits
+    zero_fraction: np.ndarray  # fraction of runs at zero training loss
+    n_delta: np.ndarray  # mean N_Delta
+    runs: list[JammingRun]
+
+    @property
+    def n_params(self) -> np.ndarray:
+        return self.widths * self.d
+
+    @property
+    def width_star(self) -> int | None:
+        """Smallest swept width with every run at zero loss (None if none)."""
+        ok = self.widths[self.zero_fraction == 1.0]
+        return int(ok.min()) if ok.size else None
+
+
+def draw_data(task, P, d, *, seed, split=0, n_test=1000, noise=0.0) -> LabelledData:
+    """The data set ``split`` of a sweep with seed ``seed`` (numpy seed ``[seed, P, split]``)."""
+    rng = np.random.default_rng([seed, P, split])
+    return jamming_data(task, P, d, rng=rng, n_test=n_test, noise=noise)
+
+
+def width_sweep(
+    task: str,
+    P: int,
+    widths: Sequence[int],
+    *,
+    ensemble: int = 8,
+    splits: int = 1,
+    d: int = 8,
+    seed: int = 0,
+    noise: float = 0.0,
+    n_test: int = 1000,
+    activation: str = "leaky-relu",
+    max_evaluations: int = 30_000,
+    store=None,
+    allow_large: bool = False,
+) -> WidthSweep:
+    """Single-net and ensemble test errors at each width, averaged over ``splits`` data sets.
+
+    Examples:
+        >>> sw = width_sweep("teacher", 32, [1, 8], ensemble=2, d=4, n_test=50)
+        >>> sw.widths.tolist(), bool(sw.zero_fraction[-1] == 1.0)
+        ([1, 8], True)
+    """
+    widths = sorted({int(w) for w in widths})
+    _check_sizes(P, d, widths, ensemble * splits, max_evaluations, allow_large, "test-error sweep")
+    data = [
+        draw_data(task, P, d, seed=seed, split=k, n_test=n_test, noise=noise) for k in range(splits)
+    ]
+    runs, rows = [], []
+    for width in widths:
+        at, ens = [], []
+        for k, dk in enumerate(data):
+            members = [
+                train_run(
+                    dk,
+                    width,
+                    e,
+                    seed=seed,
+                    split=k,
+                    noise=noise,
+                    activation=activation,
+                    max_evaluations=max_evaluations,
+                    store=store,
+                )
+                for e in range(ensemble)
+            ]
+            mean_f = np.mean([r.f_test for r in members], axis=0)
+            ens.append(np.mean(np.sign(mean_f) != dk.y_test))
+            at += members
+        runs += at
+        err = np.array([r.test_error for r in at])
+        rows.append(
+            (
+                err.mean(),
+                err.std(ddof=1) / math.sqrt(err.size) if err.size > 1 else 0.0,
+                float(np.mean(ens)),
+                np.mean([r.zero_loss for r in at]),
+                np.mean([r.n_unsatisfied for r in at]),
+            )
+        )
+    cols = [np.array(c, dtype=float) for c in zip(*rows, strict=True)]
+    return WidthSweep(task, P, d, np.array(widths), *cols, runs)

@@ -1,0 +1,159 @@
+"""The jamming study of arXiv 1810.09665 in one call: N* at several P, and the test error.
+
+:func:`jamming_study` runs :func:`~._jamming.find_jamming` at each P (random labels by
+default) and, optionally, :func:`~._jamming.width_sweep` on a learnable task (by default
+a teacher on the sphere with 10% of the labels flipped) to show the test-error cusp at
+N* and its removal by an ensemble.  Digit parity (``sweep_task="digits"``) shows no
+cusp at d = 8, P = 512: its single-net error only levels off before N* (README).
+``PRESETS`` holds the sizes: ``"check"`` is the paper check (minutes on 2 cores),
+``"large"`` the version for a big machine (more P, seeds and ensemble members).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from ._jamming import JammingPoint, WidthSweep, find_jamming, width_sweep
+
+#: widths of the test-error sweep (teacher with 10% flipped labels, d = 8, P = 256: H* ~ 12):
+#: three below N*, a fine grid around it and two far above (the large-width level)
+CHECK_WIDTHS = (4, 8, 10, 12, 14, 16, 24, 48, 96)
+PRESETS: dict[str, dict] = {
+    "check": {
+        "P": (128, 256),
+        "seeds": 3,
+        "datasets": 3,
+        "sweep_task": "teacher",
+        "sweep_P": 256,
+        "sweep_noise": 0.1,
+        "widths": CHECK_WIDTHS,
+        "ensemble": 10,
+        "splits": 2,
+        "n_test": 4000,
+    },
+    "large": {
+        "P": (128, 256, 512, 1024),
+        "seeds": 10,
+        "datasets": 10,
+        "sweep_task": "teacher",
+        "sweep_P": 512,
+        "sweep_noise": 0.1,
+        "widths": (*range(2, 33, 2), 40, 48, 64, 96, 128, 192, 256),
+        "ensemble": 20,
+        "splits": 5,
+        "n_test": 10_000,
+    },
+}
+
+
+class JammingStudy(NamedTuple):
+    """N* at each P (``points``) and the test-error sweep (``sweep``, or None)."""
+
+    points: list[JammingPoint]
+    sweep: WidthSweep | None
+
+    def to_dict(self) -> dict:
+        """JSON-friendly summary: per P the jamming point and N_Delta/N of every run,
+        per swept width the errors; margins as the gaps of the stuck runs at H* - 1."""
+        points = [
+            {
+                "task": p.task,
+                "P": p.P,
+                "d": p.d,
+                "seeds": p.seeds,
+                "width_stars": list(p.width_stars),
+                "N_star": p.n_star,
+                "P_over_N_star": p.ratio,
+                "N_delta_over_N_first_stuck": p.stuck_fraction,
+                "runs": [
+                    {
+                        "split": r.split,
+                        "width": r.width,
+                        "init": r.init,
+                        "N": r.n_params,
+                        "loss": r.loss,
+                        "N_delta": r.n_unsatisfied,
+                        "converged": r.converged,
+                        "seconds": r.seconds,
+                    }
+                    for r in p.runs
+                ],
+                "gaps_first_stuck": [r.gaps.tolist() for r in p.first_stuck() if not r.zero_loss],
+            }
+            for p in self.points
+        ]
+        sweep = None
+        if self.sweep is not None:
+            s = self.sweep
+            sweep = {
+                "task": s.task,
+                "P": s.P,
+                "d": s.d,
+                "width_star": s.width_star,
+                "runs_per_width": len(s.runs) // len(s.widths),
+                "rows": [
+                    {
+                        "width": int(w),
+                        "N": int(w) * s.d,
+                        "single_error": float(s.single_error[i]),
+                        "single_se": float(s.single_se[i]),
+                        "ensemble_error": float(s.ensemble_error[i]),
+                        "zero_fraction": float(s.zero_fraction[i]),
+                        "N_delta": float(s.n_delta[i]),
+                    }
+                    for i, w in enumerate(s.widths)
+                ],
+            }
+        return {"points": points, "sweep": sweep}
+
+
+def jamming_study(
+    P: Sequence[int] = PRESETS["check"]["P"],
+    *,
+    task: str = "random",
+    d: int = 8,
+    seeds: int = 3,
+    datasets: int = 3,
+    seed: int = 0,
+    sweep_task: str | None = "teacher",
+    sweep_P: int = 256,
+    sweep_noise: float = 0.1,
+    widths: Sequence[int] = CHECK_WIDTHS,
+    ensemble: int = 10,
+    splits: int = 2,
+    n_test: int = 4000,
+    activation: str = "leaky-relu",
+    max_evaluations: int = 30_000,
+    store=None,
+    allow_large: bool = False,
+) -> JammingStudy:
+    """N* by bisection at each P, then (``sweep_task`` not None) the test-error sweep.
+
+    Examples:
+        >>> st = jamming_study((16,), d=4, seeds=2, sweep_task=None)
+        >>> [p.P for p in st.points], st.sweep is None
+        ([16], True)
+    """
+    common = {
+        "d": d,
+        "seed": seed,
+        "activation": activation,
+        "max_evaluations": max_evaluations,
+        "store": store,
+        "allow_large": allow_large,
+    }
+    points = [find_jamming(int(p), task=task, seeds=seeds, datasets=datasets, **common) for p in P]
+    sweep = None
+    if sweep_task is not None:
+        sweep = width_sweep(
+            sweep_task,
+            sweep_P,
+            widths,
+            ensemble=ensemble,
+            splits=splits,
+            noise=sweep_noise,
+            n_test=n_test,
+            **common,
+        )
+    return JammingStudy(points, sweep)
