@@ -9,10 +9,13 @@ import numpy as np
 import typer
 
 import specbias
+from specbias.theory._noise import noise_summary, optimal_ridge_curve
 from specbias.theory._plot import plot_learnability, plot_learning_curve
 
-from ._output import PLOT_FORMATS, check_output_path, show_curve
+from ._output import PLOT_FORMATS, check_output_path
+from ._output_curve import show_curve
 from ._predict import parse_nu
+from ._student_file import read_student_spectrum
 
 
 def parse_n(text: str) -> np.ndarray:
@@ -62,7 +65,34 @@ def curve(
         str, typer.Option(help="Sizes: comma list or start:stop:count (log-spaced).")
     ] = "10:100000:40",
     ridge: Annotated[float, typer.Option(help="Ridge lambda >= 0 (0 = ridgeless).")] = 0.0,
-    noise: Annotated[float, typer.Option(help="Label-noise variance sigma^2 >= 0.")] = 0.0,
+    noise: Annotated[
+        float,
+        typer.Option(
+            help="Label-noise variance RELATIVE to the target variance, sigma^2/Var f* >= 0 "
+            "(adds the noise regimes: crossover n, plateau, fixed and optimal ridge)."
+        ),
+    ] = 0.0,
+    optimal_ridge: Annotated[
+        bool,
+        typer.Option(
+            "--optimal-ridge",
+            help="Use at each n the ridge lambda*(n) minimizing gen_error (needs --noise > 0).",
+        ),
+    ] = False,
+    student_spectrum: Annotated[
+        str | None,
+        typer.Option(
+            help="Student given by its eigenvalues instead of --kernel: CSV with header "
+            "mu,multiplicity, one degree per row k = 0, 1, ... (.npy / .json also read).",
+        ),
+    ] = None,
+    student_trace: Annotated[
+        float | None,
+        typer.Option(
+            help="k(x,x) = sum over all degrees of N(d,k) mu_k of the student: the tail beyond "
+            "the rows is then exact and certified (else: the rows are the whole kernel)."
+        ),
+    ] = None,
     target: Annotated[
         str, typer.Option(help="'smooth' (c_k ~ (k+1)^(-2nu-(d-1))) or 'teacher:KERNEL'.")
     ] = "smooth",
@@ -98,22 +128,35 @@ def curve(
             check_output_path(path, option, PLOT_FORMATS)
     sizes = parse_n(n)
     tgt = parse_target(target, d, parse_nu(nu), target_parity)
+    student = kernel
+    if student_spectrum is not None:
+        student = read_student_spectrum(student_spectrum, d, student_trace)
+    elif student_trace is not None:
+        raise specbias.InputError("--student-trace needs --student-spectrum")
+    if optimal_ridge and not noise > 0:
+        raise specbias.InputError("--optimal-ridge needs --noise > 0 (without noise lambda* = 0)")
+    if optimal_ridge and ridge != 0:
+        raise specbias.InputError("give either --ridge or --optimal-ridge, not both")
     with _LazyProgress(enabled=not json) as progress:
-        lc = specbias.learning_curve(
-            kernel,
-            tgt,
-            sizes,
-            ridge=ridge,
-            noise=noise,
-            rtol=rtol,
-            progress=progress,
-            allow_large=allow_large,
-        )
+        if optimal_ridge:
+            lc = optimal_ridge_curve(student, tgt, sizes, noise, rtol=rtol)
+        else:
+            lc = specbias.learning_curve(
+                student,
+                tgt,
+                sizes,
+                ridge=ridge,
+                noise=noise,
+                rtol=rtol,
+                progress=progress,
+                allow_large=allow_large,
+            )
+    noise_info = noise_summary(student, tgt, noise) if noise > 0 else None
     if plot:
         plot_learning_curve(lc, plot)
     if plot_degrees:
         plot_learnability(lc, plot_degrees)
-    show_curve(lc, as_json=json, plot=plot)
+    show_curve(lc, as_json=json, plot=plot, noise_info=noise_info)
 
 
 class _LazyProgress:

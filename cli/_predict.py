@@ -65,6 +65,13 @@ def predict(
         str,
         typer.Option(help=f"Degrees the target lives on: {', '.join(TARGET_PARITIES)}."),
     ] = "even",
+    noise: Annotated[
+        float | None,
+        typer.Option(
+            help="Label-noise variance relative to the target variance (sigma^2/Var f*): "
+            "adds the noisy exponents of each lazy kernel and the regime boundaries."
+        ),
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Predict the test-error exponent beta (eps ~ n^-beta) for feature and lazy regimes."""
@@ -75,4 +82,17 @@ def predict(
         kernels=tuple(kernel) if kernel else None,
         target_parity=target_parity,
     )
-    show_prediction(prediction, as_json=json)
+    if noise is None:
+        show_prediction(prediction, as_json=json)
+        return
+    from specbias.theory._noise import noisy_lazy_rows
+
+    from ._output import _print_json
+    from ._output_curve import show_noise_prediction
+
+    rows = noisy_lazy_rows(prediction, noise, tuple(kernel) if kernel else ("ntk", "arccos1"))
+    if json:
+        _print_json({**prediction.to_dict(), "noise": rows})
+        return
+    show_prediction(prediction, as_json=False)
+    show_noise_prediction(rows)

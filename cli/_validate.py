@@ -48,7 +48,13 @@ def validate(
         typer.Option(help="train (finite nets), limit (infinite-width limits) or both."),
     ] = None,
     n_test: Annotated[int | None, typer.Option(help="Test points per run.")] = None,
-    noise: Annotated[float | None, typer.Option(help="Label-noise variance >= 0.")] = None,
+    noise: Annotated[
+        float | None,
+        typer.Option(
+            help="Label-noise variance relative to the target variance, sigma^2/Var f* >= 0 "
+            "(the lazy prediction becomes the noisy eigenlearning curve's slope)."
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Base random seed.")] = None,
     rel_tol: Annotated[
         float | None, typer.Option(help="Training stops at loss <= rel_tol * initial loss.")
@@ -298,6 +304,15 @@ def _show(result, *, as_json: bool, plot: str | None, store: str | None) -> None
         in_ci = {None: "-", True: "yes", False: "no"}[c.in_ci]
         table.add_row(c.regime, c.solver, f"{c.fit.beta:.3f}", ci, f"{c.beta_predicted:g}", in_ci)
     con.print(table)
+    for c in result.curves:
+        if c.noise_prediction is not None and c.solver == "limit":
+            npred = c.noise_prediction
+            con.print(
+                f"noise {_g(cfg.noise)} (sigma^2/Var f*): {c.regime} predicted = slope of the "
+                f"noisy eigenlearning curve over these n; noiseless {_g(npred['beta_noiseless'])}, "
+                f"asymptotically {_g(npred['beta_asymptotic'])} (plateau {_g(npred['plateau'], 3)}"
+                f" x Var f*) beyond n_x ~ {_g(npred['crossover_n'], 3)}"
+            )
     for s, gap in result.gaps().items():
         if gap["feature_worse"] and gap["separated"]:
             verdict = "feature learning is worse (95% CIs separated)"

@@ -25,21 +25,27 @@ from .spectra import harmonic_multiplicity as harmonic_multiplicity
 from .spectra import kernel as kernel
 from .spectra import log_harmonic_multiplicity as log_harmonic_multiplicity
 from .spectra import reference_eigenvalue as reference_eigenvalue
+from .theory import NOISE_CONVENTION as NOISE_CONVENTION
 from .theory import TEST_ERROR_DEFINITION as TEST_ERROR_DEFINITION
 from .theory import DoubleDescent as DoubleDescent
 from .theory import LearningCurve as LearningCurve
 from .theory import Prediction as Prediction
+from .theory import StudentSpectrum as StudentSpectrum
 from .theory import Target as Target
 from .theory import constant_target as constant_target
 from .theory import double_descent as double_descent
 from .theory import exponent as exponent
 from .theory import learned_degrees as learned_degrees
 from .theory import learning_curve as learning_curve
+from .theory import noise_crossover as noise_crossover
+from .theory import noise_exponents as noise_exponents
+from .theory import optimal_ridge_curve as optimal_ridge_curve
 from .theory import predict as predict
 from .theory import smooth_target as smooth_target
 from .theory import solve_kappa as solve_kappa
 from .theory import spectrum_target as spectrum_target
 from .theory import staircase as staircase
+from .theory import student_spectrum as student_spectrum
 from .theory import teacher_target as teacher_target
 
 __version__ = "0.1.0"

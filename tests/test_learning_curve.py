@@ -84,15 +84,18 @@ def test_theory_matches_kernel_regression_simulation(kern, d):
 
 
 def test_ridge_and_noise_vs_simulation():
-    d, kern, teacher, n, ridge, noise = 3, "laplace", "arccos1", 200, 0.5, 0.05
-    lc = learning_curve(kern, teacher_target(teacher, d), [n], ridge=ridge, noise=noise)
+    d, kern, teacher, n, ridge, noise = 3, "laplace", "arccos1", 200, 0.5, 0.1
+    tgt = teacher_target(teacher, d)  # Var f* = arccos1(1) = 1/2: sigma^2 = noise / 2
+    lc = learning_curve(kern, tgt, [n], ridge=ridge, noise=noise)
+    sigma2 = noise * tgt.variance
     errs = [
-        _simulate(kern, teacher, d, n, np.random.default_rng(77 + s), ridge=ridge, noise=noise)
+        _simulate(kern, teacher, d, n, np.random.default_rng(77 + s), ridge=ridge, noise=sigma2)
         for s in range(12)
     ]
     mean, se = np.mean(errs), np.std(errs, ddof=1) / math.sqrt(12)
     assert abs(mean - lc.gen_error[0]) <= 3 * se + 0.10 * lc.gen_error[0]
-    assert lc.test_mse[0] == pytest.approx(lc.gen_error[0] + noise)
+    assert lc.noise_variance == pytest.approx(0.05)
+    assert lc.test_mse[0] == pytest.approx(lc.gen_error[0] + sigma2)
 
 
 def test_local_slope_tends_to_predicted_beta():

@@ -70,7 +70,9 @@ class ValidationConfig:
         width: hidden width H of the trained nets.
         solver: ``"train"``, ``"limit"`` or ``"both"``.
         n_test: test points per unit.
-        noise: label-noise variance on the training labels (>= 0).
+        noise: label-noise variance on the training labels RELATIVE to the target
+            variance, sigma^2 / Var f* (Var f* = K_T(1); 1 for the constant target),
+            the convention of :func:`specbias.learning_curve`.
         seed: base seed of every random draw.
         rel_tol: training stops at ``L <= rel_tol * L(0)``.
         max_steps: training step cap.
@@ -308,6 +310,8 @@ class ValidationConfig:
             "seed_index": seed_index,
             "n_test": self.n_test,
             "noise": self.noise,
+            # noisy units since the relative convention get their own keys
+            **({"noise_convention": "relative"} if self.noise > 0 else {}),
             **(
                 {"design": "nested", "n_max": max(self.n_values)} if self.design == "nested" else {}
             ),

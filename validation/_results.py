@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..theory import predict
+from ..theory._curve_result import NOISE_CONVENTION
 from ._config import PREDICTED_REGIME, ValidationConfig, _num
 from ._fit import PowerLawFit, beta_in_ci, fit_power_law
+from ._noise_pred import FEATURE_NOTE, lazy_noise_prediction
 from ._targets_sample import (
     CONSTANT_TEACHER,
     LABEL_CONVENTION,
@@ -33,6 +35,7 @@ class CurveResult:
     predicted_regime: str
     note: str = ""
     finite_width: tuple = ()  # per n: excess over the limit at two widths, see _finite_width
+    noise_prediction: dict | None = None  # label noise: the noisy theory, see _noise_pred
 
     @property
     def mean(self) -> np.ndarray:
@@ -75,6 +78,7 @@ class CurveResult:
             "test_error": [[_num(v) for v in e] for e in self.errors],
             "note": self.note,
             "finite_width": list(self.finite_width),
+            "noise_prediction": self.noise_prediction,
         }
 
 
@@ -148,6 +152,7 @@ class ValidationResult:
             "seconds": round(self.seconds, 3),
             "test_error_definition": TEST_ERROR_DEFINITION[self._target_kind],
             "label_convention": LABEL_CONVENTION[self._target_kind],
+            "noise_convention": NOISE_CONVENTION,
         }
 
     @property
@@ -195,6 +200,7 @@ def _finite_width(cfg: ValidationConfig, widths) -> dict[str, list[dict]]:
 
 def _fit_curves(cfg: ValidationConfig, errors, finite=None) -> list[CurveResult]:
     pred = predict(cfg.d, cfg.nu_t)
+    noisy = lazy_noise_prediction(cfg)
     finite = finite or {}
     out = []
     solvers = list(cfg.solvers)
@@ -217,6 +223,11 @@ def _fit_curves(cfg: ValidationConfig, errors, finite=None) -> list[CurveResult]
             else:
                 note = (note + "; " if note else "") + "too few valid n to fit"
             reg = PREDICTED_REGIME[regime]
+            beta = float(pred.regime(reg).beta)
+            if noisy is not None and regime == "lazy":
+                beta = noisy["beta_effective"]
+            elif noisy is not None:
+                note = (note + "; " if note else "") + FEATURE_NOTE
             out.append(
                 CurveResult(
                     regime=regime,
@@ -224,10 +235,11 @@ def _fit_curves(cfg: ValidationConfig, errors, finite=None) -> list[CurveResult]
                     n=tuple(ns),
                     errors=tuple(tuple(float(v) for v in e) for e in errs),
                     fit=fit,
-                    beta_predicted=float(pred.regime(reg).beta),
+                    beta_predicted=beta,
                     predicted_regime=reg,
                     note=note,
                     finite_width=tuple(finite.get(regime, ())) if solver == "train" else (),
+                    noise_prediction=noisy if regime == "lazy" else None,
                 )
             )
     return out

@@ -38,12 +38,14 @@ CONSTANT_TEACHER = "constant"
 LABEL_CONVENTION = {
     "field": (
         "trained nets are fitted to y / sqrt(K_T(1)) (unit variance); limits are "
-        "linear in y; every test_error is MSE / K_T(1); label noise (variance "
-        "`noise`) is added before the rescaling"
+        "linear in y; every test_error is MSE / K_T(1) on noise-free test labels; label "
+        "noise of variance `noise` * K_T(1) (`noise` is relative to Var f*) is added to "
+        "the training labels before the rescaling"
     ),
     CONSTANT_TEACHER: (
         "constant target f* = 1 (nu_t = inf): labels y = 1 (plus label noise of variance "
-        "`noise`), not rescaled (unit variance is not defined for a constant); "
+        "`noise`, relative to E f*^2 = 1), not rescaled (unit variance is not defined "
+        "for a constant); "
         "test_error = mean squared error, the zero predictor's error being 1"
     ),
 }

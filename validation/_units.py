@@ -22,6 +22,11 @@ from ._targets_sample import (
 # running
 
 
+def _noise_variance(cfg: ValidationConfig) -> float:
+    """Absolute label-noise variance: ``cfg.noise`` is relative to Var f* = K_T(1)."""
+    return cfg.noise * target_variance(cfg.teacher) if cfg.noise > 0 else 0.0
+
+
 def _data(cfg: ValidationConfig, n: int, seed_index: int):
     """(x_train, x_test, TargetSample) of one draw; ``design`` says what is shared."""
     if cfg.design == "nested":
@@ -29,7 +34,7 @@ def _data(cfg: ValidationConfig, n: int, seed_index: int):
     rng = np.random.default_rng([cfg.seed, n, seed_index])
     x_train = sample_sphere_np(n, cfg.d, rng=rng)
     x_test = sample_sphere_np(cfg.n_test, cfg.d, rng=rng)
-    sample = sample_target(rng, x_train, x_test, cfg.teacher, noise=cfg.noise)
+    sample = sample_target(rng, x_train, x_test, cfg.teacher, noise=_noise_variance(cfg))
     return x_train, x_test, sample
 
 
@@ -38,7 +43,7 @@ def _nested_draw(cfg: ValidationConfig, seed_index: int, n_max: int):
     rng = np.random.default_rng([cfg.seed, seed_index, n_max, 1])
     x_all = sample_sphere_np(n_max, cfg.d, rng=rng)
     x_test = sample_sphere_np(cfg.n_test, cfg.d, rng=rng)
-    return x_all, x_test, sample_target(rng, x_all, x_test, cfg.teacher, noise=cfg.noise)
+    return x_all, x_test, sample_target(rng, x_all, x_test, cfg.teacher, noise=_noise_variance(cfg))
 
 
 def _nested(cfg: ValidationConfig, seed_index: int, n_max: int, n: int):

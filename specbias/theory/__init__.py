@@ -1,5 +1,7 @@
 """Theory layer: learning-curve exponents and curves from spectra (never imports JAX)."""
 
+from ._curve_result import NOISE_CONVENTION as NOISE_CONVENTION
+from ._curve_result import TRAIN_ERROR_DEFINITION as TRAIN_ERROR_DEFINITION
 from ._double_descent import DoubleDescent as DoubleDescent
 from ._double_descent import activation_constants as activation_constants
 from ._double_descent import double_descent as double_descent
@@ -7,6 +9,10 @@ from ._learning_curve import TEST_ERROR_DEFINITION as TEST_ERROR_DEFINITION
 from ._learning_curve import LearningCurve as LearningCurve
 from ._learning_curve import learning_curve as learning_curve
 from ._learning_curve import solve_kappa as solve_kappa
+from ._noise import NoiseExponents as NoiseExponents
+from ._noise import noise_crossover as noise_crossover
+from ._noise import noise_exponents as noise_exponents
+from ._noise import optimal_ridge_curve as optimal_ridge_curve
 from ._predict import Prediction as Prediction
 from ._predict import RegimePrediction as RegimePrediction
 from ._predict import exponent as exponent
@@ -14,6 +20,8 @@ from ._predict import predict as predict
 from ._rf_simulation import simulate_random_features as simulate_random_features
 from ._staircase import learned_degrees as learned_degrees
 from ._staircase import staircase as staircase
+from ._student import StudentSpectrum as StudentSpectrum
+from ._student import student_spectrum as student_spectrum
 from ._targets import Target as Target
 from ._targets import constant_target as constant_target
 from ._targets import smooth_target as smooth_target

@@ -37,7 +37,7 @@ H the handful of degrees near the spectral cut-off.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -47,19 +47,15 @@ from .._errors import AccuracyError, InputError, shown
 from ..spectra._kernels import Kernel, kernel
 from ..spectra._multiplicity import check_dimension, log_harmonic_multiplicity
 from ..spectra._spectrum import Spectrum, eigenvalues
+from ._curve_result import NOISE_CONVENTION as NOISE_CONVENTION
+from ._curve_result import TEST_ERROR_DEFINITION as TEST_ERROR_DEFINITION
+from ._curve_result import TRAIN_ERROR_DEFINITION as TRAIN_ERROR_DEFINITION
+from ._curve_result import LearningCurve as LearningCurve
+from ._student import StudentSpectrum
 from ._targets import Target
 from ._truncation import N_COUNT_MAX as N_COUNT_MAX
 from ._truncation import N_MAX as N_MAX
 from ._truncation import _check_n, refuse_uncertifiable
-
-TEST_ERROR_DEFINITION = (
-    "test_mse = E0 * (sum_k N(d,k) (1-L_k)^2 c_k + sigma^2) is the mean squared error of the "
-    "kernel ridge predictor k(x,X)(K+lambda I)^{-1} y on a fresh noisy label y = f*(x) + noise; "
-    "gen_error = test_mse - sigma^2 is the error against the clean target f*; L_k = mu_k/(mu_k+"
-    "kappa), sum_k N(d,k) L_k + lambda/kappa = n, E0 = n/(n - sum_k N(d,k) L_k^2); averaged "
-    "over training sets, noise and the Gaussian target field (eigenlearning theory, arXiv "
-    "2002.02561, 2006.13198, 2110.03922); local_slope = -dlog(gen_error)/dlog(n)"
-)
 
 _DELTA = 1e-2  # degrees with mu < _DELTA * kappa use the moment series
 _J = 8  # series terms: error <= (J+2) _DELTA^J ~ 1e-15
@@ -179,21 +175,22 @@ def _head_for(p: _Prepared, u_min: float) -> int:
     return int(np.searchsorted(-p.lmu, -thr, side="right"))
 
 
-def _solve_kappa(p: _Prepared, n: np.ndarray, ridge: float):
-    """log kappa solving sum N L + ridge/kappa = n, vectorised over n."""
+def _solve_kappa(p: _Prepared, n: np.ndarray, ridge):
+    """log kappa solving sum N L + ridge/kappa = n, vectorised over n (and ridge)."""
+    ridge = np.broadcast_to(np.asarray(ridge, dtype=np.float64), n.shape)
     u_hi = np.log((p.trace + ridge) / n)
     lo = np.full(n.shape, -np.inf)
     if p.n_pos:
         idx = np.searchsorted(p.log_cum_n, np.log(2 * n + 1), side="left")
         ok = idx < p.n_pos
         lo[ok] = p.lmu[idx[ok]]
-    if ridge > 0:
-        lo = np.maximum(lo, math.log(ridge) - np.log(n))
+    with np.errstate(divide="ignore"):
+        lo = np.maximum(lo, np.log(ridge) - np.log(n))
     bad = ~np.isfinite(lo)
     if bad.any():  # low-rank truncated spectrum: step down from the upper bound
         ub = u_hi[bad].copy()
         for _ in range(400):
-            g = _sums(p, ub, p.kmax + 1)[0] + ridge * np.exp(-ub) - n[bad]
+            g = _sums(p, ub, p.kmax + 1)[0] + ridge[bad] * np.exp(-ub) - n[bad]
             if (g > 0).all():
                 break
             ub = np.where(g > 0, ub, ub - 2.0)
@@ -228,7 +225,8 @@ def _solve_kappa(p: _Prepared, n: np.ndarray, ridge: float):
     return u, head
 
 
-def _evaluate(p: _Prepared, n: np.ndarray, ridge: float, noise: float):
+def _evaluate(p: _Prepared, n: np.ndarray, ridge, noise: float):
+    """(kappa, E0, gen_error, bound) at n; ``ridge`` a scalar or an array like n."""
     u, head = _solve_kappa(p, n, ridge)
     _a1, d1, b, s2 = _sums(p, u, head, want_b=True)
     kap = np.exp(u)
@@ -243,138 +241,6 @@ def _evaluate(p: _Prepared, n: np.ndarray, ridge: float, noise: float):
         bound = (e0 * (b + noise) * 4 * eps_k + e0 * d_b) / gen
     bound = np.where(gen > 0, bound, np.where(eps_k + d_b > 0, np.inf, 0.0))
     return kap, e0, gen, bound
-
-
-@dataclass(frozen=True)
-class LearningCurve:
-    """Theory learning curve of kernel (ridge) regression on S^{d-1}.
-
-    ``test_mse``: error on a fresh noisy label; ``gen_error``: error vs. the clean
-    target (= test_mse - noise); see :data:`TEST_ERROR_DEFINITION`.  ``local_slope``
-    is -d log(gen_error)/d log(n) (central difference in log n).  ``tail_bound`` is the
-    certified (first-order) relative error of ``gen_error`` from truncating at
-    ``kmax``.  Per-degree quantities: :meth:`learnability`, :meth:`per_degree_error`.
-
-    Args:
-      kernel, target, d, ridge, noise, n: the inputs of :func:`learning_curve`.
-      kappa, e0, test_mse, gen_error, local_slope, tail_bound: arrays over n.
-      kmax, tail_mass_kernel, tail_mass_target: the truncation.
-      nu_t, target_parity, beta_predicted: the target and the predicted exponent.
-      log_mu, log_c: kernel and target spectra (log).
-
-    Returns:
-      A frozen record (built by :func:`learning_curve`).
-
-    Example:
-    >>> from specbias.theory import smooth_target
-    >>> lc = learning_curve("ntk", smooth_target(3, 1.0, "even"), [100])
-    >>> lc.n.tolist(), lc.target
-    ([100.0], 'smooth:nu=1,parity=even')
-
-    References:
-      Bordelon et al. arXiv 2002.02561; Canatar et al. arXiv 2006.13198;
-      Simon et al. arXiv 2110.03922.
-    """
-
-    kernel: str
-    target: str
-    d: int
-    ridge: float
-    noise: float
-    n: np.ndarray
-    kappa: np.ndarray
-    e0: np.ndarray
-    test_mse: np.ndarray
-    gen_error: np.ndarray
-    local_slope: np.ndarray
-    tail_bound: np.ndarray
-    kmax: int
-    tail_mass_kernel: float
-    tail_mass_target: float
-    nu_t: float
-    target_parity: str
-    beta_predicted: float | None
-    log_mu: np.ndarray = field(repr=False)
-    log_c: np.ndarray = field(repr=False)
-    definition: str = TEST_ERROR_DEFINITION
-
-    def learnability(self, k=None) -> np.ndarray:
-        """L_k(n) = mu_k/(mu_k + kappa(n)), shape (len(n), len(k)); all k <= kmax by default."""
-        k = np.arange(self.kmax + 1) if k is None else np.atleast_1d(np.asarray(k, dtype=int))
-        return np.exp(log_expit(self.log_mu[k][None, :] - np.log(self.kappa)[:, None]))
-
-    def per_degree_error(self, k=None) -> np.ndarray:
-        """E0 N(d,k) (1-L_k)^2 c_k, shape (len(n), len(k)): each degree's share of gen_error.
-
-        Summed over all k (plus E0 * tail_mass_target for k > kmax) and adding the noise
-        term noise * (E0 - 1) this gives ``gen_error``.
-        """
-        k = np.arange(self.kmax + 1) if k is None else np.atleast_1d(np.asarray(k, dtype=int))
-        l1 = log_expit(np.log(self.kappa)[:, None] - self.log_mu[k][None, :])
-        ln = log_harmonic_multiplicity(self.d, k)[None, :]
-        return self.e0[:, None] * np.exp(ln + self.log_c[k][None, :] + 2 * l1)
-
-    def learned_degrees(self, threshold: float = 0.5) -> list[list[int]]:
-        """For each n, the degrees k <= kmax with L_k >= threshold."""
-        lk = self.learnability()
-        return [np.flatnonzero(row >= threshold).tolist() for row in lk]
-
-    def n_asymptotic(self, beta: float | None = None, tol: float = 0.05) -> float | None:
-        """Smallest n of the grid from which on |local_slope - beta| <= tol * beta.
-
-        ``beta`` defaults to :attr:`beta_predicted`; None if never reached on the grid.
-        """
-        beta = self.beta_predicted if beta is None else beta
-        if beta is None or not beta > 0:
-            return None
-        ok = np.abs(self.local_slope - beta) <= tol * beta
-        if not ok[-1]:
-            return None
-        first_bad = np.flatnonzero(~ok)
-        start = 0 if first_bad.size == 0 else int(first_bad[-1]) + 1
-        return float(self.n[start])
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict: metadata, the error definition and rows (n, errors, slope)."""
-        rows = [
-            {
-                "n": float(n),
-                "test_mse": float(t),
-                "gen_error": float(g),
-                "local_slope": float(s),
-                "kappa": float(k),
-                "tail_bound": float(b),
-            }
-            for n, t, g, s, k, b in zip(
-                self.n,
-                self.test_mse,
-                self.gen_error,
-                self.local_slope,
-                self.kappa,
-                self.tail_bound,
-                strict=True,
-            )
-        ]
-        return {
-            "kernel": self.kernel,
-            "target": self.target,
-            "d": self.d,
-            "ridge": self.ridge,
-            "noise": self.noise,
-            "kmax": self.kmax,
-            "nu_t": _json_num(self.nu_t),
-            "target_parity": self.target_parity,
-            "beta_predicted": self.beta_predicted,
-            "n_asymptotic_5pct": self.n_asymptotic(),
-            "tail_mass_kernel": self.tail_mass_kernel,
-            "tail_mass_target": self.tail_mass_target,
-            "definition": self.definition,
-            "rows": rows,
-        }
-
-
-def _json_num(x: float):
-    return float(x) if math.isfinite(x) else None
 
 
 def _check_nonneg(x, what: str) -> float:
@@ -441,11 +307,15 @@ def learning_curve(
     """Theory learning curve (test error vs n) of kernel ridge(less) regression.
 
     Args:
-      kern: a PSD dot-product kernel name (``"ntk"``, ``"laplace:c=1"``, ...) or Kernel.
+      kern: a PSD dot-product kernel name (``"ntk"``, ``"laplace:c=1"``, ...), a Kernel,
+        or a :class:`~specbias.theory.StudentSpectrum` (eigenvalues given by the user,
+        :func:`~specbias.theory.student_spectrum`; ``kmax`` is then its last row and
+        the ``student`` field of the result states what is certified).
       target: a :class:`Target` (its ``d`` is the dimension).
       n: sample sizes (array-like, > 0; non-integer values are allowed by the theory).
       ridge: lambda >= 0 in (K + lambda I)^{-1} (sum-of-squares loss, not the mean).
-      noise: label-noise variance sigma^2 >= 0.
+      noise: label-noise variance RELATIVE to the target variance, sigma^2 / Var f*
+        (:data:`NOISE_CONVENTION`; smooth targets have Var f* = 1).
       kmax: fixed truncation degree K; default: automatic (256, x4 until ``rtol``).
       rtol: accepted relative truncation error of ``gen_error`` (certified, first order).
       kmax_max: largest automatic K before :class:`~specbias.AccuracyError`.
@@ -467,11 +337,11 @@ def learning_curve(
       Bordelon et al. arXiv 2002.02561; Canatar et al. arXiv 2006.13198;
       Simon et al. arXiv 2110.03922.
     """
-    kern = kernel(kern)
     d = check_dimension(target.d)
     n = _check_n(n)
     ridge = _check_nonneg(ridge, "ridge")
     noise = _check_nonneg(noise, "noise")
+    noise_abs = noise * target.variance
     try:
         rtol = float(rtol)
     except (TypeError, ValueError, OverflowError):
@@ -479,6 +349,13 @@ def learning_curve(
     if not (math.isfinite(rtol) and rtol > 0):
         raise InputError(f"rtol must be a finite number > 0, got {shown(rtol)}")
     n_all = np.concatenate([n, n * math.exp(-_H), n * math.exp(_H)])
+    if isinstance(kern, StudentSpectrum):
+        if kmax is not None and int(kmax) != kern.kmax:
+            raise InputError(
+                f"kmax = {kmax} with a student spectrum of {kern.kmax + 1} rows: the rows set K"
+            )
+        return _student_curve(kern, target, n_all, ridge, noise, rtol, progress)
+    kern = kernel(kern)
     if kmax is None:  # before the x4 stages, which would take ~20 s to find out
         refuse_uncertifiable(kern, target.name, d, n_all, ridge, rtol, kmax_max)
     phi1 = float(kern.phi(np.array([1.0]))[0])
@@ -486,8 +363,8 @@ def learning_curve(
     while True:
         spec = _kernel_spectrum(kern, d, big_k, spectra_rtol, allow_large)
         p = _prepare(spec, phi1, target, big_k)
-        kap, e0, gen, bound = _evaluate(p, n_all, ridge, noise)
-        worst = float(np.max(bound))
+        ev = _evaluate(p, n_all, ridge, noise_abs)
+        worst = float(np.max(ev[3]))
         if progress is not None:
             progress(big_k, worst, worst <= rtol)
         if worst <= rtol:
@@ -499,34 +376,94 @@ def learning_curve(
                 "raise kmax/kmax_max or rtol, or use smaller n"
             )
         big_k = min(4 * big_k, kmax_max)
+    return _result(kern.spec, target, p, spec, ev, n, ridge, noise, _beta(d, target, kern))
+
+
+def _result(name, target, p, spec, ev, n, ridge, noise, beta, student=None) -> LearningCurve:
+    """The :class:`LearningCurve` from an evaluation at n, n e^-H, n e^H (slopes)."""
+    kap, e0, gen, bound = ev
     m = n.size
     g0, gm, gp = gen[:m], gen[m : 2 * m], gen[2 * m :]
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = -(np.log(gp) - np.log(gm)) / (2 * _H)
-    inv = np.empty(big_k + 1)
-    inv[p.order] = np.arange(big_k + 1)
     return LearningCurve(
-        kernel=kern.spec,
+        kernel=name,
         target=target.name,
-        d=d,
+        d=target.d,
         ridge=ridge,
         noise=noise,
         n=n,
         kappa=kap[:m],
         e0=e0[:m],
-        test_mse=g0 + noise,
+        test_mse=g0 + noise * target.variance,
         gen_error=g0,
         local_slope=slope,
         tail_bound=bound[:m],
-        kmax=big_k,
+        kmax=p.kmax,
         tail_mass_kernel=p.t_mu,
         tail_mass_target=p.t_c,
         nu_t=target.nu_t,
         target_parity=target.parity,
-        beta_predicted=_beta(d, target, kern),
+        beta_predicted=beta,
         log_mu=spec.log_abs,
-        log_c=target.log_c(big_k),
+        log_c=target.log_c(p.kmax),
+        target_variance=target.variance,
+        student=student,
     )
+
+
+def _student_curve(student: StudentSpectrum, target, n_all, ridge, noise, rtol, progress):
+    """Curve of a user-given spectrum (see :mod:`._student` for what is certified)."""
+    d, big_k, m = target.d, student.kmax, n_all.size // 3
+    if student.d != d:
+        raise InputError(f"student spectrum is for d = {student.d}, the target for d = {d}")
+    part = student.partial_trace
+    if student.trace is None and ridge == 0 and float(n_all.max()) >= student.rank:
+        raise InputError(
+            f"ridgeless n = {float(n_all.max()):.6g} is at or above the rank "
+            f"{student.rank:.6g} of the student spectrum (rows k <= {big_k}, no trace given): "
+            "use a ridge, smaller n, more rows, or give the trace k(x,x)"
+        )
+    spec = student.spectrum()
+    noise_abs = noise * target.variance
+    p = _prepare(spec, part if student.trace is None else student.trace, target, big_k)
+    ev = _evaluate(p, n_all, ridge, noise_abs)
+    worst = float(np.max(ev[3]))
+    if progress is not None:
+        progress(big_k, worst, worst <= rtol)
+    if worst > rtol:
+        raise AccuracyError(
+            f"learning curve of {student.name} on {target.name} at d={d}: the rows k <= "
+            f"{big_k} and the trace leave a certified error bound {worst:.1e} > rtol="
+            f"{rtol:g}; give more rows, smaller n, or raise rtol"
+        )
+    info = {"rows": big_k + 1, "trace": student.trace, "partial_trace": part}
+    if student.trace is not None:
+        info["certified"] = (
+            f"first-order truncation bound (tail_bound) from the exact tail mass trace - "
+            f"sum_(k<={big_k}) N mu_k = {p.t_mu:.6g} and mu_k <= tail/N(d,{big_k + 1}) beyond"
+        )
+        info["not_certified"] = "the accuracy of the given eigenvalues themselves"
+        return _result(student.name, target, p, spec, ev, n_all[:m], ridge, noise, None, info)
+    fit, t_est = student.tail_fit(), student.tail_estimate()
+    info["certified"] = (
+        f"the curve of the finite-rank kernel with exactly these rows (mu_k = 0 for k > "
+        f"{big_k}); tail_bound covers rounding only"
+    )
+    info["not_certified"] = (
+        "the effect of degrees k > K of the kernel the rows came from: estimated in "
+        "truncation_estimate from a power-law fit of the last rows (no Mercer tail known)"
+    )
+    keys = ("alpha", "C", "parity")
+    info["tail_fit"] = None if fit is None else dict(zip(keys, fit, strict=True))
+    info["tail_mass_estimate"] = t_est
+    est = None
+    if t_est is not None:
+        gen2 = _evaluate(_prepare(spec, part + t_est, target, big_k), n_all[:m], ridge, noise_abs)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = (np.abs(gen2[2] - ev[2][:m]) / ev[2][:m]).tolist()
+    info["truncation_estimate"] = est
+    return _result(student.name, target, p, spec, ev, n_all[:m], ridge, noise, None, info)
 
 
 def solve_kappa(kern: Kernel | str, d: int, n, *, ridge: float = 0.0, kmax: int = 4096):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import InputError
-from ._learning_curve import LearningCurve
+from ._curve_result import LearningCurve
 
 
 def plot_learning_curve(lc: LearningCurve, path: str | Path) -> Path:
