@@ -55,13 +55,10 @@ import numpy as np  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from specbias.validation._network import NetConfig  # noqa: E402
+from specbias.validation._network import NetConfig, init_ensemble  # noqa: E402
 from specbias.validation._sphere import sample_sphere_np  # noqa: E402
-from specbias.validation._train import (  # noqa: E402
-    init_ensemble,
-    train_ensemble,
-    train_reference,
-)
+from specbias.validation._train import train_ensemble  # noqa: E402
+from specbias.validation._train_reference import train_reference  # noqa: E402
 
 TEACHER = "abs-power-rf:a=1.5"
 REGIMES = (("lazy", 1.0), ("feature", 0.0))

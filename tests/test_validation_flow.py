@@ -17,8 +17,9 @@ import pytest
 from specbias._errors import InputError
 from specbias.validation._flow import tangent_gram, train_flow
 from specbias.validation._network import NetConfig, apply, empirical_ntk, init_params
+from specbias.validation._observables import observables
 from specbias.validation._sphere import sample_sphere_np
-from specbias.validation._train import observables, train
+from specbias.validation._train import train
 
 pytestmark = pytest.mark.usefixtures("jax_float64")
 

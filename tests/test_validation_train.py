@@ -20,17 +20,14 @@ from specbias.validation._network import (
     Params,
     apply,
     empirical_ntk,
+    init_ensemble,
     init_params,
 )
+from specbias.validation._observables import observables
 from specbias.validation._sphere import sample_sphere, sample_sphere_np
-from specbias.validation._train import (
-    STOP_REASONS,
-    init_ensemble,
-    observables,
-    train,
-    train_ensemble,
-    train_reference,
-)
+from specbias.validation._train import train, train_ensemble
+from specbias.validation._train_reference import train_reference
+from specbias.validation._train_result import STOP_REASONS
 
 pytestmark = pytest.mark.usefixtures("jax_float64")
 

@@ -44,9 +44,12 @@ from ._network import NetConfig as NetConfig
 from ._network import Params as Params
 from ._network import apply as apply
 from ._network import empirical_ntk as empirical_ntk
+from ._network import init_ensemble as init_ensemble
 from ._network import init_params as init_params
 from ._network import learning_rate_scale as learning_rate_scale
 from ._network import mse_loss as mse_loss
+from ._observables import ATOM_THRESHOLD as ATOM_THRESHOLD
+from ._observables import observables as observables
 from ._plot import plot_validation as plot_validation
 from ._sphere import sample_sphere as sample_sphere
 from ._sphere import sample_sphere_np as sample_sphere_np
@@ -56,11 +59,8 @@ from ._store import run_key as run_key
 from ._targets_sample import TargetSample as TargetSample
 from ._targets_sample import sample_target as sample_target
 from ._targets_sample import target_variance as target_variance
-from ._train import ATOM_THRESHOLD as ATOM_THRESHOLD
-from ._train import STOP_REASONS as STOP_REASONS
-from ._train import TrainResult as TrainResult
-from ._train import init_ensemble as init_ensemble
-from ._train import observables as observables
 from ._train import train as train
 from ._train import train_ensemble as train_ensemble
-from ._train import train_reference as train_reference
+from ._train_reference import train_reference as train_reference
+from ._train_result import STOP_REASONS as STOP_REASONS
+from ._train_result import TrainResult as TrainResult

@@ -82,7 +82,7 @@ import jax.numpy as jnp
 from .._errors import InputError
 from ._checks import check_int
 from ._network import NetConfig, Params, apply, check_config, learning_rate_scale
-from ._train import stop_names
+from ._train_result import stop_names
 
 STOP_REASONS = {0: "running", 1: "converged", 2: "max_steps", 3: "diverged", 4: "stalled"}
 """Stop codes of :class:`FlowResult`."""

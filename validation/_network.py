@@ -46,6 +46,7 @@ import jax
 import jax.numpy as jnp
 
 from .._errors import InputError
+from ._checks import check_int
 from ._sphere import default_float
 
 
@@ -246,3 +247,13 @@ def _empirical_ntk(params, params0, x1, x2, cfg):
     k = sum(a.reshape(n1, -1) @ b.reshape(n2, -1).T for a, b in zip(j1, j2, strict=True))
     a = 1.0 if cfg.alpha is None else cfg.alpha
     return k * (learning_rate_scale(cfg) / a**2)
+
+
+def init_ensemble(cfg: NetConfig, n_members: int, *, key: jax.Array, dtype=None) -> Params:
+    """``n_members`` independent initializations stacked on a leading axis."""
+    n_members = check_int("n_members", n_members)
+    keys = jax.random.split(key, n_members)
+    return jax.tree.map(
+        lambda *leaves: jnp.stack(leaves),
+        *(init_params(cfg, key=k, dtype=dtype) for k in keys),
+    )

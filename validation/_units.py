@@ -134,7 +134,7 @@ def _summarize(net, params, params0, x_train, y_train, x_test, y_test, stops, ex
     import jax.numpy as jnp
 
     from ._network import apply
-    from ._train import observables
+    from ._observables import observables
 
     xt, xs = jnp.asarray(x_train), jnp.asarray(x_test)
     per = []
