@@ -22,7 +22,12 @@ from typer.testing import CliRunner
 import specbias
 from specbias.cli._app import _Group
 from specbias.cli._validate import validate
-from specbias.validation._dask import _placement, dask_client, parse_scheduler
+from specbias.validation._dask import (
+    _placement,
+    _worker_resources,
+    dask_client,
+    parse_scheduler,
+)
 from specbias.validation._experiment import ValidationConfig, run_validation
 from specbias.validation._store import ResultStore
 
@@ -145,24 +150,18 @@ def test_killed_driver_resumes_without_recomputing(tmp_path, client):
     assert len(after) == total and all(after[k] == r for k, r in before.items())
 
 
-def test_gpu_units_ask_for_a_gpu_worker_only_when_one_advertises_it():
+def test_gpu_units_ask_for_a_gpu_worker_only_when_one_advertises_it(client):
     cpu_cfg = ValidationConfig(**TINY)
     gpu_cfg = ValidationConfig(**{**TINY, "solver": "train", "device": "gpu", "width": 16})
-
-    class Fake:  # the one scheduler call _placement makes
-        def __init__(self, workers):
-            self.workers = workers
-
-        def scheduler_info(self, n_workers):
-            return {"workers": self.workers}
-
-    plain = Fake({"tcp://a:1": {"resources": {}}, "tcp://b:1": {}})
-    mixed = Fake({"tcp://a:1": {"resources": {}}, "tcp://g:1": {"resources": {"GPU": 1}}})
+    plain = _worker_resources(client)  # the LocalCluster: two workers, no resources
+    assert len(plain) == 2 and all(r == {} for r in plain.values())
     assert _placement(gpu_cfg, False, plain) == {}  # no GPU advertised: no tag
+    mixed = {"tcp://a:1": {}, "tcp://g:1": {"GPU": 1.0}}
     assert _placement(gpu_cfg, False, mixed) == {"resources": {"GPU": 1}}
     cpu_side = {"workers": ["tcp://a:1"], "allow_other_workers": True}
     assert _placement(gpu_cfg, True, mixed) == cpu_side  # numpy units keep off the GPU
     assert _placement(cpu_cfg, True, mixed) == cpu_side
+    assert _placement(cpu_cfg, True, {"tcp://g:1": {"GPU": 1}}) == {}  # only GPU workers
 
 
 @pytest.mark.parametrize(
@@ -189,3 +188,24 @@ def test_scheduler_errors_one_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     res = runner.invoke(app, ["validate", "--preset", "smoke", "--scheduler", "local:2"])
     assert res.exit_code == 1 and "pip install 'specbias[distributed]'" in res.output
+
+
+@pytest.mark.slow  # the smoke preset twice: about 2 minutes on 2 idle cores
+def test_smoke_preset_rows_and_exponents_identical(tmp_path, client):
+    """The smoke preset (64 limit units): local pool (2 processes) and LocalCluster
+    (2 workers) store the same rows, bit for bit, and fit the same exponents."""
+    cfg = ValidationConfig.preset("smoke")
+    with ResultStore(tmp_path / "pool.db") as a, ResultStore(tmp_path / "dask.db") as b:
+        pool = run_validation(cfg, store=a, jobs=2)
+        dask = run_validation(cfg, store=b, client=client)
+        assert len(a) == len(b) == len(cfg.units()) == 64
+        assert _rows(a) == _rows(b)
+    assert _betas(pool) == _betas(dask)
+
+
+def test_doctests():
+    import doctest
+
+    from specbias.validation import _dask
+
+    assert doctest.testmod(_dask).failed == 0

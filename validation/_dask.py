@@ -123,7 +123,7 @@ def dask_client(scheduler: str) -> Iterator:
 
 def dashboard_link(client) -> str | None:
     """The scheduler's dashboard address, or None when it serves none (no bokeh)."""
-    services = client.scheduler_info(n_workers=0).get("services", {})
+    services = client.scheduler_info().get("services", {})
     return client.dashboard_link if "dashboard" in services else None
 
 
@@ -157,11 +157,27 @@ def _groups(cfg: ValidationConfig, units) -> dict[tuple, list[tuple[str, str]]]:
     return dict(sorted(groups.items(), key=lambda item: (-item[0][0], item[0][1], item[0][2])))
 
 
-def _placement(cfg: ValidationConfig, numpy_only: bool, client) -> dict:
+def _worker_resources(client) -> dict[str, dict]:
+    """Worker address -> the resources it advertises (``--resources GPU=1``)."""
+    try:
+        workers = client.scheduler_info(n_workers=-1).get("workers", {})
+    except TypeError:  # distributed before n_workers: every worker is listed
+        workers = client.scheduler_info().get("workers", {})
+    return {a: dict(w.get("resources") or {}) for a, w in workers.items()}
+
+
+def _placement(cfg: ValidationConfig, numpy_only: bool, workers: dict[str, dict]) -> dict:
     """Dask submit options: GPU units ask for ``GPU=1`` when a worker has it; CPU units
-    then prefer the workers without one (loosely: any worker if none of those is left)."""
-    workers = client.scheduler_info(n_workers=-1).get("workers", {})
-    gpu = {a for a, w in workers.items() if (w.get("resources") or {}).get("GPU", 0) >= 1}
+    then prefer the workers without one (loosely: any worker if none of those is left).
+
+    Examples:
+        >>> cfg = ValidationConfig(d=3, nu_t=2, regimes="lazy", solver="train", device="gpu")
+        >>> _placement(cfg, False, {"tcp://a:1": {}, "tcp://g:1": {"GPU": 1}})
+        {'resources': {'GPU': 1}}
+        >>> _placement(cfg, False, {"tcp://a:1": {}})  # no GPU advertised: no tag
+        {}
+    """
+    gpu = {a for a, res in workers.items() if res.get("GPU", 0) >= 1}
     if not gpu:
         return {}
     if not numpy_only and cfg.device == "gpu":
@@ -178,9 +194,10 @@ def run_on_cluster(cfg: ValidationConfig, units, client, finish, progress, total
     from distributed.scheduler import KilledWorker
 
     groups = _groups(cfg, units)
+    workers = _worker_resources(client)
     futures = {}
     for (n, k, numpy_only), kinds in groups.items():
-        options = _placement(cfg, numpy_only, client)
+        options = _placement(cfg, numpy_only, workers)
         fut = client.submit(_cluster_task, cfg, n, k, tuple(kinds), pure=False, **options)
         futures[fut] = (n, k, numpy_only)
     try:
