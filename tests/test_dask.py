@@ -181,7 +181,7 @@ def test_scheduler_errors_one_line(monkeypatch):
                               "--jobs", "2"])  # fmt: skip
     assert res.exit_code == 1 and "--jobs" in res.output
     # nothing listens on port 9 (discard): one line, no traceback
-    monkeypatch.setattr("specbias.validation._dask.CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr("specbias.validation._dask.CONNECT_TIMEOUT_S", 1)
     with pytest.raises(specbias.InputError, match="cannot reach the Dask scheduler"):
         with dask_client("tcp://127.0.0.1:9"):
             pass
@@ -209,3 +209,21 @@ def test_doctests():
     from specbias.validation import _dask
 
     assert doctest.testmod(_dask).failed == 0
+
+
+@pytest.mark.slow  # JAX imported and compiled in each worker: ~30 s on 2 cores
+def test_trained_units_on_the_cluster_equal_in_process(client):
+    """Trained nets (JAX lazy nets and numpy L1 feature nets) computed by the workers
+    store the same numbers as when trained in the driver (float64, one BLAS thread)."""
+    cfg = ValidationConfig(d=3, nu_t=2.0, n_values=(4, 8), seeds=2, n_test=16, width=32,
+                           solver="train", max_steps=3000, rel_tol=1e-2)  # fmt: skip
+    here = run_validation(cfg)
+    there = run_validation(cfg, client=client)
+
+    def numbers(res):
+        return [{k: v for k, v in r["observables"].items() if k not in TIMINGS} for r in res.runs]
+
+    assert there.computed == 8 and numbers(there) == numbers(here)
+    assert all(
+        r["observables"]["dtype"] == "float64" for r in there.runs if "dtype" in r["observables"]
+    )
