@@ -132,6 +132,14 @@ def validate(
             "process may use). Results do not depend on it."
         ),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the units on a Dask cluster: tcp://HOST:PORT (a running dask "
+            "scheduler) or local:N (N local worker processes); needs the "
+            "'distributed' extra of specbias. Default: the local process pool (--jobs)."
+        ),
+    ] = None,
     store: Annotated[
         str | None,
         typer.Option(help="SQLite result store: finished runs are kept and skipped on rerun."),
@@ -196,16 +204,22 @@ def validate(
         )
     if store is not None and not store.strip():
         raise specbias.InputError("--store: empty path (give a file name, or leave --store out)")
+    if scheduler is not None and jobs is not None:
+        raise specbias.InputError(
+            "--jobs sizes the local pool; with --scheduler the cluster's workers run the units"
+        )
     db = ResultStore(store) if store is not None else None
     try:
-        with _Bar(enabled=not json) as bar, _interrupt_message(db, store):
-            result = run_validation(
-                cfg,
-                store=db,
-                progress=bar,
-                jobs=available_cpus() if jobs is None else jobs,
-                allow_large=allow_large,
-            )
+        with _executor(scheduler) as (client, workers), _interrupt_message(db, store):
+            with _Bar(enabled=not json) as bar:
+                result = run_validation(
+                    cfg,
+                    store=db,
+                    progress=bar,
+                    jobs=workers or (available_cpus() if jobs is None else jobs),
+                    allow_large=allow_large,
+                    client=client,
+                )
     finally:
         if db is not None:
             db.close()
@@ -214,6 +228,23 @@ def validate(
 
         plot_validation(result, plot)
     _show(result, as_json=json, plot=plot, store=store)
+
+
+@contextlib.contextmanager
+def _executor(scheduler: str | None):
+    """(Dask client, worker processes on this machine), or (None, 0): the local pool.
+    The dashboard address goes to stderr (stdout stays the table or the JSON)."""
+    if scheduler is None:
+        yield None, 0
+        return
+    from specbias.validation._dask import dashboard_link, dask_client, local_workers
+
+    workers = local_workers(scheduler)
+    with dask_client(scheduler) as client:
+        link = dashboard_link(client)
+        if link:
+            typer.echo(f"dask dashboard: {link}", err=True)
+        yield client, workers
 
 
 @contextlib.contextmanager

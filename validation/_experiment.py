@@ -60,6 +60,7 @@ def run_validation(
     progress: Progress | None = None,
     jobs: int = 1,
     allow_large: bool = False,
+    client=None,
 ) -> ValidationResult:
     """Run (or resume) the sweep ``cfg``, fit exponents and compare with theory.
 
@@ -74,6 +75,10 @@ def run_validation(
             every unit draws from its own seeded generators.
         allow_large: skip the memory budget (:func:`memory_estimate`, checked
             before any work against :func:`specbias._budget.memory_budget`).
+        client: optional ``distributed.Client`` (:func:`._dask.dask_client`): every
+            unit to compute, trained nets included, runs on its cluster instead, and
+            this process only stores the rows (:func:`._dask.run_on_cluster`);
+            ``jobs`` then only sizes the memory budget (workers on this machine).
 
     Precision: nets trained with JAX need float64 (``jax_enable_x64``, or the
     ``JAX_ENABLE_X64=1`` environment variable before JAX is imported); the library
@@ -118,9 +123,14 @@ def run_validation(
         done += 1
 
     todo = [u for u in units if u not in observed]
-    limits = [u for u in todo if cfg.numpy_unit(u)]
+    limits = [u for u in todo if cfg.numpy_unit(u)] if client is None else []
     if progress is not None:
-        progress(done, total, "infinite-width limits" if limits else "training")
+        first = "infinite-width limits" if limits else "training"
+        progress(done, total, "cluster" if client is not None else first)
+    if client is not None:
+        from ._dask import run_on_cluster
+
+        run_on_cluster(cfg, todo, client, finish, progress, total, lambda: done)
     groups = len({(u[2], u[3]) for u in limits})
     jobs = min(jobs, groups)
     if jobs > 1 and len(limits) > 1:
@@ -136,7 +146,7 @@ def run_validation(
                 if progress is not None:
                     progress(done, total, _describe(unit))
                 finish(unit, _compute_unit(cfg, unit, data(unit)))
-    training = [u for u in todo if not cfg.numpy_unit(u)]
+    training = [u for u in todo if not cfg.numpy_unit(u)] if client is None else []
     if training:
         _run_training(cfg, training, finish, progress, total, lambda: done)
     if progress is not None:
