@@ -84,7 +84,21 @@ os.chmod(ro, 0o555)
 
 # (label, argv-or-python, expect): expect "bad" = must refuse (non-zero, one line),
 # "ok" = must succeed, "any" = succeed or refuse cleanly.
+_sp = os.path.join(TMP, "student.csv")
+with open(_sp, "w") as fh:
+    fh.write("mu,multiplicity\n1.0,1\nnan,3\n")
 CLI = [
+    # --- later commands and options
+    ("curve student nan", f"curve --student-spectrum {_sp} --d 3 --nu 2 --n 10,100", "bad"),
+    ("curve student missing", "curve --student-spectrum /nonexistent.csv --d 3 --nu 2", "bad"),
+    ("curve student dir", f"curve --student-spectrum {TMP} --d 3 --nu 2 --n 10,100", "bad"),
+    ("validate scheduler bogus", "validate --d 3 --nu 2 --n 8,16 --scheduler bogus", "bad"),
+    ("validate scheduler local:0", "validate --d 3 --nu 2 --n 8,16 --scheduler local:0", "bad"),
+    ("validate protocol bogus", "validate --d 3 --nu 2 --n 8,16 --protocol bogus", "bad"),
+    ("hessian regime bogus", "hessian --d 3 --n 20 --width 8 --regime bogus", "bad"),
+    ("jamming task bogus", "jamming --P 16 --d 3 --task bogus", "bad"),
+    ("fluct widths bogus", "fluctuations --widths a,b --d 3 --n 16", "bad"),
+    ("dd activation expr", "double-descent --d 20 --n 30 --N 10 --activation expr:t**2", "any"),
     # --- item 2: blowups within documented limits
     ("curve laplace n 1e6", "curve --kernel laplace --d 3 --nu 2 --n 10:1000000:10", "any"),
     ("spectrum ntk kmax 1e7 json", "spectrum --kernel ntk --d 3 --kmax 10000000 --json", "any"),
@@ -253,6 +267,26 @@ API = [
     ("api harmonic_multiplicities big", "specbias.harmonic_multiplicities(10**7, 10**7)", "any"),
     ("api reference_eigenvalue k 1e5", "specbias.reference_eigenvalue('relu', 3, 10**5)", "any"),
     ("api exponent nan", "specbias.exponent(5, float('nan'), 'relu')", "bad"),
+    # added with the finite-width, noise and student-spectrum work
+    ("api student mu nan", "specbias.theory.student_spectrum([1.0, float('nan')], d=3)", "bad"),
+    ("api student mu neg", "specbias.theory.student_spectrum([1.0, -0.1], d=3)", "bad"),
+    ("api student huge", "specbias.theory.student_spectrum([1.0] * 10**8, d=3)", "bad"),
+    (
+        "api learning_curve noise -1",
+        "specbias.learning_curve('ntk', specbias.smooth_target(3, 2), [10], noise=-1)",
+        "bad",
+    ),
+    ("api double_descent d 10**400", "specbias.double_descent('relu', 10**400, 30, 60)", "bad"),
+    (
+        "api hessian width huge",
+        "__import__('specbias.validation').validation.hessian_experiment(d=3, n=20, width=10**9)",
+        "bad",
+    ),
+    (
+        "api fluctuations huge",
+        "__import__('specbias.validation').validation.fluctuations(widths=[10**9], d=3, n=16)",
+        "bad",
+    ),
 ]
 
 # ----------------------------------------------------------------- generated cases
@@ -342,11 +376,35 @@ SIZE_OPTS = [
     ("validate ensemble", "validate --d 3 --nu 2 --n 8,16 --seeds 2 --ensemble {}"),
     ("validate max-steps", "validate --d 3 --nu 2 --n 8,16 --seeds 2 --max-steps {}"),
     ("spectrum ntk depth", "spectrum --d 3 --kmax 5 --kernel ntk:depth={}"),
+    ("hessian d", "hessian --n 20 --width 8 --json --d {}"),
+    ("hessian n", "hessian --d 3 --width 8 --json --n {}"),
+    ("hessian width", "hessian --d 3 --n 20 --json --width {}"),
+    ("hessian top", "hessian --d 3 --n 20 --width 8 --json --top {}"),
+    ("fluct members", "fluctuations --widths 16,32 --widths2 8,16 --d 3 --n 16 --members {}"),
+    ("fluct n", "fluctuations --widths 16,32 --widths2 8,16 --members 2 --d 3 --n {}"),
+    ("fluct d", "fluctuations --widths 16,32 --widths2 8,16 --members 2 --n 16 --d {}"),
+    ("fluct n-test", "fluctuations --widths 16,32 --widths2 8,16 --d 3 --n 16 --n-test {}"),
+    ("jamming d", "jamming --P 16 --seeds 1 --datasets 1 --sweep-P 16 --widths 2,4 --d {}"),
+    ("jamming seeds", "jamming --P 16 --d 3 --datasets 1 --sweep-P 16 --widths 2,4 --seeds {}"),
+    ("jamming P", "jamming --d 3 --seeds 1 --datasets 1 --sweep-P 16 --widths 2,4 --P {}"),
+    ("jamming ensemble", "jamming --P 16 --d 3 --sweep-P 16 --widths 2,4 --ensemble {}"),
+    ("dd d", "double-descent --n 30 --N 10,60 --json --d {}"),
+    ("dd n", "double-descent --d 20 --N 10,60 --json --n {}"),
+    ("dd simulate", "double-descent --d 20 --n 30 --N 10,60 --json --simulate {}"),
+    ("predict noise", "predict --d 3 --nu 2 --noise {}"),
+    ("validate feature-alpha", "validate --d 3 --nu 2 --n 8,16 --seeds 2 --feature-alpha {}"),
     ("spectrum laplace c", "spectrum --d 3 --kmax 5 --kernel laplace:c={}"),
 ]
 SIZES = []
-FLOAT_OPTS = ("predict nu", "curve ridge", "spectrum laplace c")  # any finite size is valid
-ZERO_OK = ("spectrum kmax", "spectrum kmax json", "curve ridge", "validate jobs")
+FLOAT_OPTS = ("predict nu", "curve ridge", "spectrum laplace c", "predict noise")  # any finite
+ZERO_OK = (
+    "spectrum kmax",
+    "spectrum kmax json",
+    "curve ridge",
+    "validate jobs",
+    "predict noise",
+    "dd simulate",
+)
 for lbl, tmpl in SIZE_OPTS:
     for v in BAD_INTS:
         valid = v in ("1.5", "1e308", "10000001") or (v == "0" and lbl in ZERO_OK)

@@ -351,6 +351,12 @@ def _show(result, *, as_json: bool, plot: str | None, store: str | None) -> None
             verdict = "feature exponent is lower, but the 95% CIs overlap"
         else:
             verdict = "feature learning is not worse"
+        paired = gap.get("paired")
+        if paired is not None:
+            lo, hi = paired["ci"]
+            verdict += f"; paired 95% CI over the shared draws [{_g(lo, 3)}, {_g(hi, 3)}]" + (
+                " > 0" if paired["separated"] else " includes 0"
+            )
         con.print(
             f"gap ({s}): lazy beta - feature beta = {_g(gap['fitted'], 3)} "
             f"(predicted {_g(gap['predicted'], 3)}): {verdict}"

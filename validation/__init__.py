@@ -19,6 +19,8 @@ from ._flow import train_flow as train_flow
 from ._fluctuations import FluctuationFit as FluctuationFit
 from ._fluctuations import FluctuationResult as FluctuationResult
 from ._fluctuations import fluctuations as fluctuations
+from ._gap import ExponentGap as ExponentGap
+from ._gap import exponent_gap as exponent_gap
 from ._hessian import HessianSpectrum as HessianSpectrum
 from ._hessian import gauss_newton_spectrum as gauss_newton_spectrum
 from ._hessian import hessian_spectrum as hessian_spectrum

@@ -11,6 +11,7 @@ from ..theory import predict
 from ..theory._curve_result import NOISE_CONVENTION
 from ._config import PREDICTED_REGIME, ValidationConfig, _num
 from ._fit import PowerLawFit, beta_in_ci, fit_power_law
+from ._gap import exponent_gap
 from ._noise_pred import FEATURE_NOTE, lazy_noise_prediction
 from ._targets_sample import (
     CONSTANT_TEACHER,
@@ -104,7 +105,10 @@ class ValidationResult:
 
         ``feature_worse``: the fitted feature exponent is below the lazy one;
         ``separated``: and their confidence intervals do not overlap (None when a
-        fit has no interval).
+        fit has no interval); ``paired``: the paired-bootstrap interval of the gap
+        over the shared draws (:func:`._gap.exponent_gap`; None when the two curves do
+        not have the same seeds at every n), whose ``separated`` (interval above 0)
+        is the sharper test: both regimes see the same data and teachers.
         """
         out = {}
         solvers = [*self.config.solvers, "train-ensemble"]
@@ -120,6 +124,7 @@ class ValidationResult:
                 "predicted": lz.beta_predicted - f.beta_predicted,
                 "feature_worse": bool(f.fit.beta < lz.fit.beta),
                 "separated": _separated(f.fit, lz.fit),
+                "paired": _paired_gap(self.config, f, lz),
             }
         return out
 
@@ -158,6 +163,19 @@ class ValidationResult:
     @property
     def _target_kind(self) -> str:
         return CONSTANT_TEACHER if self.config.teacher == CONSTANT_TEACHER else "field"
+
+
+def _paired_gap(cfg: ValidationConfig, feature: CurveResult, lazy: CurveResult) -> dict | None:
+    """Paired-bootstrap interval of lazy beta - feature beta (same draws, same seeds)."""
+    sizes = {len(e) for e in feature.errors} | {len(e) for e in lazy.errors}
+    if len(sizes) != 1 or min(sizes) < 2 or feature.n != lazy.n:
+        return None
+    a, b = np.array(feature.errors), np.array(lazy.errors)
+    if not (np.all(np.isfinite(a) & (a > 0)) and np.all(np.isfinite(b) & (b > 0))):
+        return None
+    rng = np.random.default_rng([cfg.seed, 7919, 2])
+    gap = exponent_gap(feature.n, a, b, rng=rng, across_n=cfg.design == "nested")
+    return {k: _num(v) if isinstance(v, float) else v for k, v in gap.to_dict().items()}
 
 
 def _separated(feature: PowerLawFit, lazy: PowerLawFit) -> bool | None:
