@@ -190,6 +190,7 @@ def test_constant_target_refuses_the_mean_field_protocol(solver):
 CONSTANT_TRAINED_RTOL = {"feature": 0.10, "lazy": 0.20}
 
 
+@pytest.mark.slow  # JAX lazy nets at H = 4096: ~15 CPU-s, once in CI's slow step
 def test_trained_nets_on_the_constant_target():
     """Trained nets learn f* = 1 (the paper's Fig. 4 runs use the L1 protocol), and
     each trained error sits on its own infinite-width limit on the same draws."""

@@ -73,6 +73,7 @@ def local_pool(tmp_path_factory):
         return _rows(db), _betas(res)
 
 
+@pytest.mark.slow  # LocalCluster start-up plus a local-pool reference run: ~20 s
 def test_cluster_rows_identical_to_local_pool(tmp_path, client, local_pool):
     calls = []
     with ResultStore(tmp_path / "dask.db") as db:
@@ -88,6 +89,7 @@ def test_cluster_rows_identical_to_local_pool(tmp_path, client, local_pool):
     assert done == [0, 2, 4, 6, 8] and calls[-1][:2] == (8, 8)
 
 
+@pytest.mark.slow  # a second cluster start after the SIGKILL
 def test_killed_worker_is_survived(tmp_path, client, local_pool):
     """A worker SIGKILLed mid-unit: its task is rescheduled (Dask's allowed-failures),
     every unit is stored exactly once, equal to the local pool's, store intact."""
@@ -150,6 +152,7 @@ def test_killed_driver_resumes_without_recomputing(tmp_path, client):
     assert len(after) == total and all(after[k] == r for k, r in before.items())
 
 
+@pytest.mark.slow  # needs the module's LocalCluster
 def test_gpu_units_ask_for_a_gpu_worker_only_when_one_advertises_it(client):
     cpu_cfg = ValidationConfig(**TINY)
     gpu_cfg = ValidationConfig(**{**TINY, "solver": "train", "device": "gpu", "width": 16})

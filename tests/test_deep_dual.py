@@ -107,6 +107,7 @@ ERF = ("erf", 2, 1.2, 0.3)
 ERF_SPEC = "act=erf,depth=2,sw=1.2,sb=0.3"
 
 
+@pytest.mark.slow  # ~7 CPU-s of deep Hermite series
 def test_erf_deep_phi_matches_closed_form():
     nngp, ntk = erf_deep(T, *ERF[1:])
     np.testing.assert_allclose(kernel(f"nngp:{ERF_SPEC}").phi(T), nngp, rtol=PHI_TOL, atol=PHI_TOL)

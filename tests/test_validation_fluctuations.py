@@ -55,6 +55,7 @@ def _data(n, d=4, m=30, seed=0):
     return jnp.asarray(x), jnp.asarray(np.cos(2 * x[:, 0]) + x[:, 1]), jnp.asarray(xt)
 
 
+@pytest.mark.slow  # jax.jacrev of both nets: ~8 CPU-s
 def test_tangent_gram_matches_jacobian():
     x, _, xt = _data(5)
     for depth, width in ((1, 24), (2, 12)):
