@@ -396,7 +396,8 @@ SIZE_OPTS = [
     ("spectrum laplace c", "spectrum --d 3 --kmax 5 --kernel laplace:c={}"),
 ]
 SIZES = []
-FLOAT_OPTS = ("predict nu", "curve ridge", "spectrum laplace c", "predict noise")  # any finite
+# any finite size is valid (double-descent's n: an asymptotic formula in psi2 = n/d)
+FLOAT_OPTS = ("predict nu", "curve ridge", "spectrum laplace c", "predict noise", "dd n")
 ZERO_OK = (
     "spectrum kmax",
     "spectrum kmax json",

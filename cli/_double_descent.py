@@ -43,6 +43,10 @@ def _risk_axes(fig, activation, d, n, big_n, ridge, noise, target) -> None:
         ax.set_title(title, fontsize=10)
 
 
+#: --simulate cap: each seed is one random-features regression per --N value (~0.5 s).
+MAX_SIMULATE_SEEDS = 1000
+
+
 def plot_double_descent(
     activation, d, n, big_n, ridge, noise, target, path, sim_at=(), seeds=0
 ) -> None:
@@ -130,6 +134,12 @@ def double_descent(
     ] = 0,
 ) -> None:
     """Random-features double descent: asymptotic risk vs N and n (arXiv 1908.05355)."""
+    if not 0 <= simulate <= MAX_SIMULATE_SEEDS:
+        raise specbias.InputError(
+            f"--simulate: seeds must be in [0, {MAX_SIMULATE_SEEDS}], got {simulate}"
+        )
+    if simulate and plot is None:
+        raise specbias.InputError("--simulate overlays simulations on the plot: give --plot too")
     if plot is not None:
         check_output_path(plot, "--plot", PLOT_FORMATS)
     ns = parse_n(n)

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._budget import check_time
+from .._budget import check_memory, check_time
 from .._errors import InputError
 from ._checks import check_int
 from ._flow import train_flow
@@ -168,8 +168,18 @@ def hessian_experiment(
         raise InputError(f"regime must be one of {', '.join(REGIMES)}, got {regime!r}")
     cfg = NetConfig(width, d, xi=REGIMES[regime])
     n = check_int("n", n, 2)
-    if top is None:
-        top = 1 + d + (d + 2) * (d - 1) // 2 + 5
+    if top is None:  # the degree <= 2 harmonics and 5 more, at most every parameter
+        top = min(1 + d + (d + 2) * (d - 1) // 2 + 5, n_params(cfg))
+    top = check_int("top", top, 1)
+    if top > n_params(cfg):
+        raise InputError(f"top = {top} exceeds the number of parameters M = {n_params(cfg)}")
+    # the Gauss-Newton route holds the n x n tangent Gram (and its eigendecomposition),
+    # the Hessian routes the n x H hidden activations: checked before any JAX work
+    check_memory(
+        {"tangent Gram (3 n^2)": 24.0 * n * n, "activations (4 n H)": 32.0 * n * cfg.width},
+        f"hessian n={n} width={cfg.width}",
+        allow_large=allow_large,
+    )
     check_time(
         _seconds(cfg, n, top, method, train, max_steps),
         f"hessian d={d} n={n} width={width}",

@@ -238,6 +238,10 @@ def find_jamming(
         >>> all(r.zero_loss for r in pt.at(h)) and not all(r.zero_loss for r in pt.at(h - 1))
         True
     """
+    if not (d >= 2 and P >= 1):  # before the first guess divides by d
+        raise InputError(f"jamming: need d >= 2 and P >= 1, got d={d!r}, P={P!r}")
+    if not (isinstance(guess_ratio, (int, float)) and guess_ratio > 0):
+        raise InputError(f"jamming: guess_ratio must be > 0, got {guess_ratio!r}")
     guess = max(1, math.ceil(P / (guess_ratio * d)))
     _check_sizes(P, d, [guess] * 4, seeds * datasets, max_evaluations, allow_large, "jamming sweep")
     limit = 1 << 30 if allow_large else MAX_WIDTH
