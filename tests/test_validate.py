@@ -83,7 +83,11 @@ def test_gap_verdict_needs_separated_intervals():
     assert _separated(fit(2.4, 2.2, 2.8), fit(3.0, 2.7, 3.3)) is False
     assert _separated(fit(2.4, np.nan, np.nan), fit(3.0, 2.7, 3.3)) is None
     gaps = run_validation(ValidationConfig(**TINY)).gaps()
-    assert set(gaps["limit"]) == {"fitted", "predicted", "feature_worse", "separated"}
+    assert set(gaps["limit"]) == {"fitted", "predicted", "feature_worse", "separated", "paired"}
+    paired = gaps["limit"]["paired"]  # same draws for both regimes: the paired bootstrap
+    lo, hi = paired["ci"]
+    assert lo <= paired["gap"] <= hi and paired["separated"] == (lo > 0)
+    assert abs(paired["gap"] - gaps["limit"]["fitted"]) < 1e-12
 
 
 def test_worker_processes_give_the_same_numbers(tmp_path):
