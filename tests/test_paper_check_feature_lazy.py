@@ -61,6 +61,7 @@ def test_feature_lazy_check_rows(paper_check_result):
         ("smooth", "feature"),
         ("smooth", "lazy"),
         ("smooth", "lazy - feature"),
+        ("smooth", "lazy - feature, paired"),
         ("smooth", "feature trained / limit"),
         ("smooth", "lazy trained / limit"),
         ("smooth", "lazy |theta - theta0| / |theta0|"),
@@ -68,3 +69,6 @@ def test_feature_lazy_check_rows(paper_check_result):
         ("rough", "lazy"),
     }
     assert rows[("smooth", "feature")]["beta"] < rows[("smooth", "lazy")]["beta"]
+    paired = rows[("smooth", "lazy - feature, paired")]
+    fitted_gap = rows[("smooth", "lazy - feature")]["beta"]
+    assert paired["passed"] and abs(paired["beta"] - fitted_gap) < 1e-9
