@@ -15,7 +15,7 @@ import typer
 import specbias
 
 from ._curve import parse_n
-from ._output import PLOT_FORMATS, _console, _g, _print_json, check_output_path
+from ._output import PLOT_FORMATS, _console, _g, _print_json, check_output_path, check_store_path
 
 
 def _widths(text: str, option: str) -> list[int]:
@@ -71,8 +71,7 @@ def fluctuations(
 
     if plot is not None:
         check_output_path(plot, "--plot", PLOT_FORMATS)
-    if store is not None and not store.strip():
-        raise specbias.InputError("--store: empty path (give a file name, or leave --store out)")
+    check_store_path(store)
     try:
         ds = [int(v) for v in depths.split(",") if v.strip()]
     except ValueError:

@@ -16,7 +16,7 @@ import typer
 
 import specbias
 
-from ._output import PLOT_FORMATS, _console, _print_json, check_output_path
+from ._output import PLOT_FORMATS, _console, _print_json, check_output_path, check_store_path
 
 #: the gap histogram shows |h| < GAP_RANGE (satisfied margins have an unbounded tail)
 GAP_RANGE = 2.0
@@ -200,8 +200,7 @@ def jamming(
         raise specbias.InputError(f"unknown --preset {preset!r}; known: {', '.join(PRESETS)}")
     if plot is not None:
         check_output_path(plot, "--plot", PLOT_FORMATS)
-    if store is not None and not store.strip():
-        raise specbias.InputError("--store: empty path (give a file name, or leave --store out)")
+    check_store_path(store)
     sizes = dict(PRESETS[preset])
     given = {
         "P": _ints(P, "--P"),

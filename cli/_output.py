@@ -30,6 +30,12 @@ PLOT_FORMATS = (".png", ".pdf", ".svg")
 EXPORT_FORMATS = (".csv", ".json")
 
 
+def check_store_path(store: str | None) -> None:
+    """Refuse an empty ``--store`` before any work (one line, as every user error)."""
+    if store is not None and not store.strip():
+        raise specbias.InputError("--store: empty path (give a file name, or leave --store out)")
+
+
 def check_output_path(path: str, option: str, formats: Sequence[str]) -> Path:
     """Refuse an output file before any computation: its format, folder and writability.
 

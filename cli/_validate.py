@@ -11,7 +11,7 @@ import typer
 import specbias
 
 from ._curve import parse_n
-from ._output import PLOT_FORMATS, _console, _g, _print_json, check_output_path
+from ._output import PLOT_FORMATS, _console, _g, _print_json, check_output_path, check_store_path
 from ._predict import parse_nu
 
 
@@ -202,8 +202,7 @@ def validate(
         raise specbias.InputError(
             "--device gpu: JAX sees no GPU (install a CUDA jaxlib, or use --device cpu)"
         )
-    if store is not None and not store.strip():
-        raise specbias.InputError("--store: empty path (give a file name, or leave --store out)")
+    check_store_path(store)
     if scheduler is not None and jobs is not None:
         raise specbias.InputError(
             "--jobs sizes the local pool; with --scheduler the cluster's workers run the units"
