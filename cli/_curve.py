@@ -11,11 +11,16 @@ import typer
 import specbias
 from specbias.theory._noise import noise_summary, optimal_ridge_curve
 from specbias.theory._plot import plot_learnability, plot_learning_curve
+from specbias.theory._truncation import N_COUNT_MAX
 
 from ._output import PLOT_FORMATS, check_output_path
 from ._output_curve import show_curve
 from ._predict import parse_nu
 from ._student_file import read_student_spectrum
+
+
+class _TooManySizes(Exception):
+    """A start:stop:count grid with count above N_COUNT_MAX."""
 
 
 def parse_n(text: str) -> np.ndarray:
@@ -27,11 +32,17 @@ def parse_n(text: str) -> np.ndarray:
             lo, hi, m = float(start), float(stop), int(count)
             if not (0 < lo <= hi and m >= 1):
                 raise ValueError
+            if m > N_COUNT_MAX:  # refused before the grid is built
+                raise _TooManySizes(m)
             values = np.unique(np.rint(np.geomspace(lo, hi, m)).astype(np.int64))
         else:
             values = np.array([float(v) for v in text.split(",") if v.strip()])
             if not values.size:
                 raise ValueError
+    except _TooManySizes as err:
+        raise specbias.InputError(
+            f"--n {text}: at most {N_COUNT_MAX} sample sizes per curve, got count {err}"
+        ) from None
     except ValueError:
         raise specbias.InputError(
             f"--n must be a comma list (10,100,1000) or start:stop:count, got {text!r}"

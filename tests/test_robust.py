@@ -430,3 +430,31 @@ def test_truncation_lower_bound_is_below_the_computed_bound(kern, d, n, big_k, p
     lc = specbias.learning_curve(kern, target, [n], kmax=big_k, rtol=1e30)
     lb = truncation_lower_bound(specbias.kernel(kern), d, n * math.exp(1e-3), 0.0, big_k)
     assert 0 < lb <= lc.tail_bound.max()
+
+
+def test_oversized_sizes_refused_before_the_work_they_describe(monkeypatch):
+    """Refusals that used to build what they refuse (campaign: 2-5 CPU-s): a 10^7-point
+    n grid, the digits of 10^7 multiplicities, a 10^8-element list.  Each refusal is
+    counted here by the work it does not do (tracemalloc peak), not by a timer."""
+    runner = CliRunner()
+    tracemalloc.start()
+    res = runner.invoke(app, ["curve", "--d", "3", "--nu", "2", "--n", "10:1000000:10000000"])
+    with pytest.raises(specbias.InputError, match="77 TB"):
+        specbias.harmonic_multiplicities(10**7, 10**7)
+    huge = range(10**8)  # sized but not materialized: a conversion would take 800 MB
+    with pytest.raises(specbias.InputError, match="at most 1000000 degrees"):
+        specbias.theory.student_spectrum(huge, d=3)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert res.exit_code == 1 and "at most 100000 sample sizes" in res.output
+    assert peak < 50e6, peak  # the 10^7 grid alone is 80 MB
+    # the estimate (mean digits over <= 4097 degrees) is exact below 4097 degrees and
+    # within 1% of the exact digit count above
+    from specbias.spectra._multiplicity import log_harmonic_multiplicity
+
+    ks = np.arange(20001)
+    exact = float(np.sum(log_harmonic_multiplicity(7, ks) / np.log(10.0) + 1.0))
+    sub = np.unique(np.linspace(0, 20000, 4097).round())
+    est = float(np.mean(log_harmonic_multiplicity(7, sub) / np.log(10.0) + 1.0)) * 20001
+    assert est == pytest.approx(exact, rel=1e-2)
+    assert specbias.harmonic_multiplicities(3, 4) == [1, 3, 5, 7, 9]

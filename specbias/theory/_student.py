@@ -173,6 +173,8 @@ def student_spectrum(
       from any eigenvalue list, as in their codes).
     """
     d = check_dimension(d)
+    if hasattr(mu, "__len__") and len(mu) > ROWS_MAX:  # before converting a huge list
+        raise InputError(f"student spectrum: at most {ROWS_MAX} degrees, got {len(mu)}")
     try:
         arr = np.asarray(mu, dtype=np.float64)
     except (TypeError, ValueError):
