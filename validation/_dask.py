@@ -190,6 +190,8 @@ def map_on_cluster(client, fn, tasks, finish, *, options=None, describe=str) -> 
     """:func:`._map.map_units` on the cluster of ``client``: one Dask task per key of
     ``tasks`` (submitted in their order, with ``options[key]`` as submit options);
     ``finish(key, result)`` runs here as each task completes."""
+    if not tasks:  # nothing to compute (a resumed sweep): the cluster is not asked
+        return
     distributed = _distributed()
     import dask
     from distributed.scheduler import KilledWorker
