@@ -49,7 +49,8 @@ def executor(scheduler: str | None):
 
 class ProgressBar:
     """rich progress bar over the units (transient; off for --json): ``bar(done, total,
-    description)`` is the ``progress`` callback of the sweeps."""
+    description)`` is the ``progress`` callback of the sweeps.  It starts at the first
+    call, so an input error raised before any unit prints its one line alone."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -57,28 +58,31 @@ class ProgressBar:
         self.task = None
 
     def __enter__(self):
-        if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                transient=True,
-                console=_console(),
-            )
-            self.bar.start()
-            self.task = self.bar.add_task("runs", total=None)
         return self
 
+    def _start(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+            console=_console(),
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("runs", total=None)
+
     def __call__(self, done: int, total: int, description: str) -> None:
+        if self.enabled and self.bar is None:
+            self._start()
         if self.bar is not None:
             self.bar.update(self.task, completed=done, total=total, description=description)
 
