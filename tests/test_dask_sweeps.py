@@ -17,8 +17,10 @@ import typer
 from typer.testing import CliRunner
 
 from specbias.cli._app import _Group
+from specbias.cli._check import check as check_cmd
 from specbias.cli._fluctuations import fluctuations as fluctuations_cmd
 from specbias.cli._jamming import jamming as jamming_cmd
+from specbias.paper_checks import CheckResult, PaperCheck, all_checks
 from specbias.validation import fluctuations
 from specbias.validation._jamming_study import jamming_study
 from specbias.validation._jamming_units import run_study_units
@@ -30,6 +32,7 @@ distributed = pytest.importorskip("distributed")
 app = typer.Typer(cls=_Group, add_completion=False)
 app.command("fluctuations")(fluctuations_cmd)
 app.command("jamming")(jamming_cmd)
+app.command("check")(check_cmd)
 runner = CliRunner()
 
 #: 2 (depth, width) units of 3 members on 8 points: ~2 s of JAX compilation in all
@@ -140,6 +143,22 @@ def test_jamming_unit_path_equals_serial(serial, tmp_path):
     assert _study(type(j)(points, sw)) == _study(j)
 
 
+def test_check_passes_the_client_to_the_sweep_checks_only():
+    seen = []
+    sweeping = PaperCheck(
+        "a", "arXiv:0", "", lambda client=None: seen.append(client) or CheckResult("a", True),
+        sweeps=True,
+    )  # fmt: skip
+    plain = PaperCheck("b", "arXiv:0", "", lambda: CheckResult("b", True))
+    assert sweeping.run("C").passed and plain.run("C").passed and sweeping.run().passed
+    assert seen == ["C", None]
+    assert {c.name for c in all_checks() if c.sweeps} == {
+        "geiger_2019",
+        "petrini_cagnetta_vanden_eijnden_wyart_2022",
+        "spigler_2018",
+    }
+
+
 @pytest.mark.parametrize("command", ["fluctuations", "jamming"])
 def test_scheduler_errors_one_line(command, monkeypatch):
     args = [command, "--scheduler", "local:2", "--jobs", "2"]
@@ -148,9 +167,10 @@ def test_scheduler_errors_one_line(command, monkeypatch):
     res = runner.invoke(app, [command, "--scheduler", "host:1"])
     assert res.exit_code == 1 and "tcp://HOST:PORT" in res.output
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
-    res = runner.invoke(app, [command, "--scheduler", "local:2"])
-    assert res.exit_code == 1 and "pip install 'specbias[distributed]'" in res.output
-    assert len(res.output.strip().splitlines()) == 1
+    for args in ([command, "--scheduler", "local:2"], ["check", "--scheduler", "local:2"]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 1 and "pip install 'specbias[distributed]'" in res.output
+        assert len(res.output.strip().splitlines()) == 1
 
 
 def test_too_many_jobs():
