@@ -79,10 +79,12 @@ def _sweep_command(command: str) -> None:
         from specbias.validation import fluctuations
 
         def run(**kw):
-            return fluctuations(**FLUCT, **kw).to_dict()
+            return fluctuations(**{**FLUCT, **kw}).to_dict()
 
         units = 8
-    run()  # warm-up: imports, numba and JAX caches of this process
+    # warm-up: imports and numba caches; fluctuations at other shapes, so that the
+    # reference, like each worker, compiles its JAX programs (the cost of a unit)
+    run(**({"n": 8} if command == "fluctuations" else {}))
     t0 = time.perf_counter()
     ref = run()
     serial = time.perf_counter() - t0
