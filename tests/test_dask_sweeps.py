@@ -234,3 +234,11 @@ def test_jamming_local_pool_identical(serial, tmp_path):
     with ResultStore(tmp_path / "pool.db") as db:
         st = jamming_study(**JAM, store=db, jobs=2)
     assert _rows(tmp_path / "pool.db") == _rows(j_db) and _study(st) == _study(j)
+
+
+def test_doctests():
+    import doctest
+
+    from specbias.validation import _map
+
+    assert doctest.testmod(_map).failed == 0

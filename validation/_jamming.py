@@ -345,18 +345,9 @@ def width_sweep(
     data = [
         draw_data(task, P, d, seed=seed, split=k, n_test=n_test, noise=noise) for k in range(splits)
     ]
+    kw = {"noise": noise, "activation": activation, "max_evaluations": max_evaluations}
     runs = {
-        (width, k, e): train_run(
-            dk,
-            width,
-            e,
-            seed=seed,
-            split=k,
-            noise=noise,
-            activation=activation,
-            max_evaluations=max_evaluations,
-            store=store,
-        )
+        (width, k, e): train_run(dk, width, e, seed=seed, split=k, store=store, **kw)
         for width in widths
         for k, dk in enumerate(data)
         for e in range(ensemble)
