@@ -46,8 +46,9 @@ from specbias.validation import _limits as L
 from specbias.validation import _pricing as P
 from specbias.validation import sample_sphere_np, sample_target, target_variance
 from specbias.validation._capbound import sup_abs_dual
-from specbias.validation._experiment import ValidationConfig, _data
+from specbias.validation._experiment import ValidationConfig
 from specbias.validation._simplex import L1Simplex
+from specbias.validation._units import _data
 
 TEACHER = "abs-power-rf:a=4"
 HIGHS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}

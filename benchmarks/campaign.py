@@ -15,7 +15,8 @@ run_validation at tiny sizes).  Each input is expected to be refused ("bad"), to
 succeed ("ok"), or either ("any").  Counted per input: code execution (PWNED exists),
 traceback or non-SpecbiasError exception, zero exit on bad input, hang (> 60 s),
 peak RSS > 4 GB, a store changed by a reader (runs), failure on good input, and
-refusals slower than 2 s (wall time, interpreter start-up included: ~1-3 s under load).
+refusals slower than 2 s (wall time, interpreter start-up included: ~1-3 s under load;
+and, load-independent, CPU time user + sys over 2 s).
 Running as root makes the read-only cases writable: they count as "any" then.
 Results stream to OUT.json.jsonl and the summary to OUT.json.
 """
@@ -692,7 +693,11 @@ def run(case):
     before = snap() if label.startswith("store runs") else None
     t0 = time.monotonic()
     # measure peak RSS through /usr/bin/time when available
-    timer = ["/usr/bin/time", "-f", "MAXRSS_KB=%M"] if os.path.exists("/usr/bin/time") else []
+    timer = (
+        ["/usr/bin/time", "-f", "MAXRSS_KB=%M CPU_S=%U %S"]
+        if os.path.exists("/usr/bin/time")
+        else []
+    )
     p = subprocess.Popen(
         timer + argv,
         stdout=subprocess.PIPE,
@@ -712,10 +717,12 @@ def run(case):
         out, err = p.communicate()
         rc, hang = None, True
     dt = time.monotonic() - t0
-    rss = None
+    rss = cpu = None
     for line in err.splitlines():
-        if line.startswith("MAXRSS_KB="):
-            rss = int(line.split("=")[1]) / 1e6
+        if line.startswith("MAXRSS_KB="):  # "MAXRSS_KB=123 CPU_S=0.91 0.07"
+            kb, user_sys = line.split(" CPU_S=")
+            rss = int(kb.split("=")[1]) / 1e6
+            cpu = round(sum(float(v) for v in user_sys.split()), 2)
     err_lines = [
         ln
         for ln in err.splitlines()
@@ -737,6 +744,9 @@ def run(case):
         wrote=wrote,
         code_exec=pwned,
         slow_refusal=(expect != "ok" and rc not in (0, None) and dt > 2.0),
+        # the same on CPU time (user + sys): what the wall time is on an idle machine
+        slow_refusal_cpu=(expect != "ok" and rc not in (0, None) and (cpu or 0) > 2.0),
+        cpu_s=cpu,
         label=label,
         cmd=cmd,
         expect=expect,
@@ -785,6 +795,7 @@ for r in results:
             "wrote",
             "code_exec",
             "slow_refusal",
+            "slow_refusal_cpu",
         )
         if r[k]
     ]
@@ -803,8 +814,11 @@ summary = {
         "wrote",
         "fail_on_good",
         "slow_refusal",
+        "slow_refusal_cpu",
     )
 }
+refusals = [r["cpu_s"] for r in results if r["expect"] != "ok" and r["rc"] not in (0, None)]
+summary["max_refusal_cpu_s"] = max((c or 0) for c in refusals) if refusals else None
 summary["max_rss_gb"] = max((r["rss_gb"] or 0) for r in results)
 summary["cases"] = len(results)
 print(json.dumps(summary))

@@ -75,9 +75,6 @@ def fluctuations(
     scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
 ) -> None:
     """Initialization fluctuations of lazy nets and ensembling (arXiv 1901.01608)."""
-    from specbias.validation import fluctuations as run
-    from specbias.validation._fluctuations_plot import plot_fluctuations
-
     if plot is not None:
         check_output_path(plot, "--plot", PLOT_FORMATS)
     check_store_path(store)
@@ -86,6 +83,11 @@ def fluctuations(
     except ValueError:
         raise specbias.InputError(f"--depths must be 1, 2 or 1,2, got {depths!r}") from None
     plan = {1: _widths(widths, "--widths"), 2: _widths(widths2, "--widths2")}
+    check_jobs(scheduler, jobs)
+    # JAX and numba load only once the options parse (a refusal stays fast)
+    from specbias.validation import fluctuations as run
+    from specbias.validation._fluctuations_plot import plot_fluctuations
+
     check_jobs(scheduler, jobs)
     with executor(scheduler) as (client, workers), ProgressBar(enabled=not json) as bar:
         result = run(

@@ -7,10 +7,11 @@ import pytest
 
 from specbias import InputError
 from specbias.validation import target_variance
-from specbias.validation._experiment import ValidationConfig, _data
+from specbias.validation._experiment import ValidationConfig
 from specbias.validation._limits import min_variation_norm_interpolation, relu_features
 from specbias.validation._simplex import L1Simplex
 from specbias.validation._sliding import train_l1_sliding
+from specbias.validation._units import _data
 
 
 def _draw(n, d=3, nu=4.0, seed=0):

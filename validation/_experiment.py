@@ -49,8 +49,6 @@ from ._schedule import (
     x64_enabled,
 )
 from ._store import ResultStore
-from ._units import _compute_unit, _DataCache, _describe
-from ._units import _data as _data
 
 
 def run_validation(
@@ -137,6 +135,8 @@ def run_validation(
         _run_limits_parallel(cfg, limits, jobs, finish, progress, total, lambda: done)
     else:
         from threadpoolctl import threadpool_limits
+
+        from ._units import _compute_unit, _DataCache, _describe
 
         # one BLAS thread, as in the workers: the same reduction order, so the
         # stored numbers are bit-identical whatever ``jobs`` is

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .._errors import InputError
 from ._config import ValidationConfig
-from ._units import _compute_unit, _data, _DataCache, _describe
 
 
 def _device_context(device: str):
@@ -86,6 +85,8 @@ def _limit_worker(cfg: ValidationConfig, n: int, k: int, kinds) -> list[dict]:
     """The numpy units ``(regime, solver)`` in ``kinds`` of one (n, seed index) draw."""
     from threadpoolctl import threadpool_limits
 
+    from ._units import _compute_unit, _data
+
     with threadpool_limits(1, user_api="blas"):
         data = _data(cfg, n, k)
         return [_compute_unit(cfg, (r, s, n, k), data) for r, s in kinds]
@@ -136,15 +137,27 @@ def _die_with_parent() -> None:
 
 
 def _start_method() -> str:
-    """``fork`` (fast, no re-import of ``__main__``) unless JAX has started its
-    runtime in this process: JAX is then multithreaded and a forked copy may
-    deadlock, so ``spawn`` (scripts need the usual ``if __name__ == "__main__":``
-    guard)."""
+    """``fork`` (fast, no re-import of ``__main__``) unless this process runs threads
+    a forked copy cannot inherit: JAX's runtime (a forked copy may deadlock) or
+    numba's parallel pool (its OpenMP layer kills a forked child: "fork() called from
+    a process already using GNU OpenMP").  Then ``spawn`` (scripts need the usual
+    ``if __name__ == "__main__":`` guard)."""
     import multiprocessing
 
-    if "fork" in multiprocessing.get_all_start_methods() and not _jax_started():
+    if "fork" in multiprocessing.get_all_start_methods() and not (
+        _jax_started() or _numba_threads_started()
+    ):
         return "fork"
     return "spawn"
+
+
+def _numba_threads_started() -> bool:
+    """numba's parallel (``prange``) thread pool launched in this process (without
+    importing numba; unknown -> True, i.e. the safe answer)."""
+    import sys
+
+    parallel = sys.modules.get("numba.np.ufunc.parallel")
+    return parallel is not None and bool(getattr(parallel, "_is_initialized", True))
 
 
 def _jax_started() -> bool:
@@ -171,6 +184,8 @@ def _run_training(cfg, units, finish, progress, total, done) -> None:
     """Trained-net units, in this process, on the chosen device (float64 JAX: checked
     by run_validation before any work; the library never changes ``jax.config``)."""
     from threadpoolctl import threadpool_limits
+
+    from ._units import _compute_unit, _DataCache, _describe
 
     data = _DataCache(cfg)
     # one BLAS thread: JAX's CPU eigh / Cholesky call LAPACK, whose threads on these

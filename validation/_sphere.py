@@ -5,18 +5,23 @@ Gaussian).  Two routes: JAX (explicit ``key``) and numpy (explicit ``rng``), use
 the training code and by the numpy kernel-regression references respectively.
 
 The JAX route reads the x64 setting and never flips it: the default dtype is float64
-when ``jax_enable_x64`` is on and float32 otherwise.
+when ``jax_enable_x64`` is on and float32 otherwise.  JAX is imported by the JAX
+route only, so the numpy route (and everything that sizes a sweep before running it)
+does not pay for it.
 """
 
 from __future__ import annotations
 
 import operator
+from typing import TYPE_CHECKING
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .._errors import InputError
+
+if TYPE_CHECKING:
+    import jax
+    import jax.numpy as jnp
 
 
 def _check_nd(n, d) -> tuple[int, int]:
@@ -33,6 +38,9 @@ def _check_nd(n, d) -> tuple[int, int]:
 
 def default_float() -> jnp.dtype:
     """float64 when ``jax_enable_x64`` is on, else float32 (never changes the setting)."""
+    import jax
+    import jax.numpy as jnp
+
     return jnp.dtype(jax.dtypes.canonicalize_dtype(jnp.float64))
 
 
@@ -56,6 +64,9 @@ def sample_sphere(n: int, d: int, *, key: jax.Array, dtype=None) -> jax.Array:
         >>> bool(jax.numpy.allclose(jax.numpy.linalg.norm(x, axis=1), 1.0, atol=1e-6))
         True
     """
+    import jax
+    import jax.numpy as jnp
+
     n, d = _check_nd(n, d)
     dtype = default_float() if dtype is None else jnp.dtype(dtype)
     g = jax.random.normal(key, (n, d), dtype=dtype)

@@ -30,7 +30,7 @@ from scipy.linalg import cho_factor
 from .._errors import AccuracyError, InputError
 from ..spectra import Kernel
 from ..spectra import kernel as parse_kernel
-from ._limits import MAX_REL_JITTER, check_sphere_points, gram_matrix, jittered_cholesky
+from ._gram import MAX_REL_JITTER, check_sphere_points, gram_matrix, jittered_cholesky
 
 #: Teacher name of the constant target f* = 1 (``ValidationConfig(nu_t=math.inf)``).
 CONSTANT_TEACHER = "constant"
