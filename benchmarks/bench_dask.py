@@ -1,6 +1,7 @@
 """Benchmark ``validate``'s executors: the local process pool against a Dask LocalCluster.
 
     python benchmarks/bench_dask.py [--preset smoke] [--seeds 8] [--tiny]
+    python benchmarks/bench_dask.py --command jamming|fluctuations
 
 One sweep (default: the ``smoke`` preset, 64 limit units; ``--tiny``: 64 units of a
 few ms, where the overhead is all there is), run from scratch by
@@ -19,6 +20,12 @@ serialization, result transfer, idle tails), in ms.  Ratios cluster / pool at th
 are printed, and the check that every executor stored the same numbers (bit for bit,
 timings aside).  The units are equal work in every run (per-unit seeds), so the ratio
 of wall times is the executors' cost, up to the load of the machine.
+
+``--command jamming`` / ``fluctuations``: a small study of that command instead (its
+units do not all time themselves), run in this process (the reference), then on the
+local pool (2 workers; 1 is the reference) and the LocalCluster at 1 and 2 workers;
+overhead per unit
+= (W * wall - reference wall) / units.
 """
 
 from __future__ import annotations
@@ -48,6 +55,61 @@ def _measure(label: str, workers: int, run) -> dict:
     return {"wall": wall, "overhead_ms": over, "numbers": _numbers(res)}
 
 
+#: the ``--command`` studies: 3 searches + 4 widths x 2 splits x 4 inits = 35 jamming
+#: units; 2 depths x 4 widths = 8 fluctuations units
+JAMMING = dict(P=(16, 24, 32), d=4, seeds=2, datasets=2, sweep_task="teacher", sweep_P=32,
+               widths=(2, 4, 8, 16), ensemble=4, splits=2, n_test=100)  # fmt: skip
+FLUCT = dict(widths=[8, 16, 32, 64], depths=[1, 2], members=4, n=16, n_test=64, n_boot=50)
+
+
+def _sweep_command(command: str) -> None:
+    """Reference in this process, then pool and LocalCluster at 1 and 2 workers."""
+    if command == "jamming":
+        from specbias.validation._jamming_study import jamming_study
+
+        def run(**kw):
+            out = jamming_study(**JAMMING, **kw).to_dict()
+            for point in out["points"]:
+                for r in point["runs"]:
+                    r.pop("seconds")
+            return out
+
+        units = len(JAMMING["P"]) + len(JAMMING["widths"]) * JAMMING["splits"] * 4
+    else:
+        from specbias.validation import fluctuations
+
+        def run(**kw):
+            return fluctuations(**{**FLUCT, **kw}).to_dict()
+
+        units = 8
+    # warm-up: imports and numba caches; fluctuations at other shapes, so that the
+    # reference, like each worker, compiles its JAX programs (the cost of a unit)
+    run(**({"n": 8} if command == "fluctuations" else {}))
+    t0 = time.perf_counter()
+    ref = run()
+    serial = time.perf_counter() - t0
+    print(f"{command}: {units} units; in this process {serial:.2f} s")
+    same = True
+
+    def timed(label, w, **kw):
+        nonlocal same
+        t0 = time.perf_counter()
+        out = run(**kw)
+        wall = time.perf_counter() - t0
+        same = same and out == ref
+        over = (w * wall - serial) / units * 1e3
+        print(f"{label:<22} {wall:8.2f} s  overhead {over:8.1f} ms/unit")
+
+    timed("local pool, 2 workers", 2, jobs=2)  # jobs=1 is the in-process reference
+    for w in (1, 2):
+        t0 = time.perf_counter()
+        with dask_client(f"local:{w}") as client:
+            start = time.perf_counter() - t0
+            timed(f"LocalCluster, {w} worker", w, client=client)
+        print(f"{'':<22} (cluster start-up {start:.2f} s, not included)")
+    print(f"results identical to the in-process run: {same}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="smoke")
@@ -58,7 +120,18 @@ def main() -> None:
         help="instead: n = 8, 16, 32 test points, 16 seeds (64 units of ~10 ms: the "
         "overhead alone)",
     )
+    ap.add_argument(
+        "--command",
+        choices=("validate", "jamming", "fluctuations"),
+        default="validate",
+        help="the sweep command to time (default validate)",
+    )
     args = ap.parse_args()
+    if args.command != "validate":
+        print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+              f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        _sweep_command(args.command)
+        return
     if args.tiny:
         args.preset = "smoke"
         cfg = ValidationConfig.preset("smoke", n_values=(8, 16), n_test=32, seeds=16)

@@ -16,6 +16,7 @@ import specbias
 
 from ._curve import parse_n
 from ._output import PLOT_FORMATS, _console, _g, _print_json, check_output_path, check_store_path
+from ._scheduler import SCHEDULER_HELP, ProgressBar, check_jobs, executor
 
 
 def _widths(text: str, option: str) -> list[int]:
@@ -64,6 +65,14 @@ def fluctuations(
     allow_large: Annotated[
         bool, typer.Option("--allow-large", help="Skip the memory and time budgets.")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            help="Local worker processes, one (depth, width) at a time each (default 1: "
+            "in this process). Results do not depend on it."
+        ),
+    ] = None,
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
 ) -> None:
     """Initialization fluctuations of lazy nets and ensembling (arXiv 1901.01608)."""
     if plot is not None:
@@ -74,24 +83,30 @@ def fluctuations(
     except ValueError:
         raise specbias.InputError(f"--depths must be 1, 2 or 1,2, got {depths!r}") from None
     plan = {1: _widths(widths, "--widths"), 2: _widths(widths2, "--widths2")}
+    check_jobs(scheduler, jobs)
     # JAX and numba load only once the options parse (a refusal stays fast)
     from specbias.validation import fluctuations as run
     from specbias.validation._fluctuations_plot import plot_fluctuations
 
-    result = run(
-        {k: v for k, v in plan.items() if k in ds},
-        depths=ds,
-        members=members,
-        d=d,
-        n=n,
-        n_test=n_test,
-        teacher=teacher,
-        alpha=alpha,
-        classify=classify,
-        seed=seed,
-        store=store,
-        allow_large=allow_large,
-    )
+    check_jobs(scheduler, jobs)
+    with executor(scheduler) as (client, workers), ProgressBar(enabled=not json) as bar:
+        result = run(
+            {k: v for k, v in plan.items() if k in ds},
+            depths=ds,
+            members=members,
+            d=d,
+            n=n,
+            n_test=n_test,
+            teacher=teacher,
+            alpha=alpha,
+            classify=classify,
+            seed=seed,
+            store=store,
+            allow_large=allow_large,
+            jobs=workers or jobs or 1,
+            client=client,
+            progress=bar,
+        )
     if plot:
         plot_fluctuations(result, plot)
     _show(result, as_json=json)

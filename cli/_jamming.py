@@ -17,6 +17,7 @@ import typer
 import specbias
 
 from ._output import PLOT_FORMATS, _console, _print_json, check_output_path, check_store_path
+from ._scheduler import SCHEDULER_HELP, ProgressBar, check_jobs, executor
 
 #: the gap histogram shows |h| < GAP_RANGE (satisfied margins have an unbounded tail)
 GAP_RANGE = 2.0
@@ -191,6 +192,14 @@ def jamming(
     allow_large: Annotated[
         bool, typer.Option("--allow-large", help="Lift the size and time limits.")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            help="Local worker processes: the N* search of each P and each run of the "
+            "sweep at once (default 1: all in this process). Results do not depend on it."
+        ),
+    ] = None,
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
 ) -> None:
     """Jamming transition with the quadratic hinge loss: N*, N_Delta, test error (1810.09665)."""
     from specbias.validation._jamming_study import PRESETS, jamming_study
@@ -216,18 +225,23 @@ def jamming(
     sizes.update({k: v for k, v in given.items() if v is not None})
     if sweep_task is not None:
         sizes["sweep_task"] = None if sweep_task == "none" else sweep_task
+    check_jobs(scheduler, jobs)
     db = ResultStore(store) if store is not None else None
     try:
-        study = jamming_study(
-            **sizes,
-            task=task,
-            d=d,
-            seed=seed,
-            activation=activation,
-            max_evaluations=max_evaluations,
-            store=db,
-            allow_large=allow_large,
-        )
+        with executor(scheduler) as (client, _), ProgressBar(enabled=not json) as bar:
+            study = jamming_study(
+                **sizes,
+                task=task,
+                d=d,
+                seed=seed,
+                activation=activation,
+                max_evaluations=max_evaluations,
+                store=db,
+                allow_large=allow_large,
+                jobs=jobs or 1,
+                client=client,
+                progress=bar,
+            )
     finally:
         if db is not None:
             db.close()

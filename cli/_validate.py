@@ -13,6 +13,8 @@ import specbias
 from ._curve import parse_n
 from ._output import PLOT_FORMATS, _console, _g, _print_json, check_output_path, check_store_path
 from ._predict import parse_nu
+from ._scheduler import SCHEDULER_HELP, check_jobs, executor
+from ._scheduler import ProgressBar as _Bar
 
 
 def parse_regimes(text: str) -> tuple[str, ...]:
@@ -134,11 +136,7 @@ def validate(
     ] = None,
     scheduler: Annotated[
         str | None,
-        typer.Option(
-            help="Run the units on a Dask cluster: tcp://HOST:PORT (a running dask "
-            "scheduler) or local:N (N local worker processes); needs the "
-            "'distributed' extra of specbias. Default: the local process pool (--jobs)."
-        ),
+        typer.Option(help=SCHEDULER_HELP),
     ] = None,
     store: Annotated[
         str | None,
@@ -203,13 +201,10 @@ def validate(
             "--device gpu: JAX sees no GPU (install a CUDA jaxlib, or use --device cpu)"
         )
     check_store_path(store)
-    if scheduler is not None and jobs is not None:
-        raise specbias.InputError(
-            "--jobs sizes the local pool; with --scheduler the cluster's workers run the units"
-        )
+    check_jobs(scheduler, jobs)
     db = ResultStore(store) if store is not None else None
     try:
-        with _executor(scheduler) as (client, workers), _interrupt_message(db, store):
+        with executor(scheduler) as (client, workers), _interrupt_message(db, store):
             with _Bar(enabled=not json) as bar:
                 result = run_validation(
                     cfg,
@@ -227,23 +222,6 @@ def validate(
 
         plot_validation(result, plot)
     _show(result, as_json=json, plot=plot, store=store)
-
-
-@contextlib.contextmanager
-def _executor(scheduler: str | None):
-    """(Dask client, worker processes on this machine), or (None, 0): the local pool.
-    The dashboard address goes to stderr (stdout stays the table or the JSON)."""
-    if scheduler is None:
-        yield None, 0
-        return
-    from specbias.validation._dask import dashboard_link, dask_client, local_workers
-
-    workers = local_workers(scheduler)
-    with dask_client(scheduler) as client:
-        link = dashboard_link(client)
-        if link:
-            typer.echo(f"dask dashboard: {link}", err=True)
-        yield client, workers
 
 
 @contextlib.contextmanager
@@ -265,45 +243,6 @@ def _int_sizes(text: str):
     if any(not float(v).is_integer() for v in values):
         raise specbias.InputError(f"--n values must be integers, got {text!r}")
     return values
-
-
-class _Bar:
-    """rich progress bar over the runs (transient; off for --json)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar = None
-        self.task = None
-
-    def __enter__(self):
-        if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                transient=True,
-                console=_console(),
-            )
-            self.bar.start()
-            self.task = self.bar.add_task("runs", total=None)
-        return self
-
-    def __call__(self, done: int, total: int, description: str) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total, description=description)
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def _show(result, *, as_json: bool, plot: str | None, store: str | None) -> None:

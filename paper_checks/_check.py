@@ -33,6 +33,13 @@ class PaperCheck:
     runner: Callable[[], CheckResult]
     #: rough wall time on two CPU cores, shown before a long check starts (None: short)
     seconds: float | None = None
+    #: the runner takes ``client=``: a Dask client its sweeps run their units on
+    #: (``specbias check --scheduler``); the results do not depend on it
+    sweeps: bool = False
 
-    def run(self) -> CheckResult:
+    def run(self, client=None) -> CheckResult:
+        """The check's result; ``client`` (a ``distributed.Client``) serves the
+        sweeps of a check with ``sweeps=True`` and is ignored by the others."""
+        if self.sweeps and client is not None:
+            return self.runner(client=client)
         return self.runner()

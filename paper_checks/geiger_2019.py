@@ -64,10 +64,10 @@ def check_rows(result) -> list[dict]:
     return rows
 
 
-def run() -> CheckResult:
+def run(client=None) -> CheckResult:
     from specbias.validation import fluctuations
 
-    result = fluctuations(WIDTHS, members=MEMBERS, seed=0)
+    result = fluctuations(WIDTHS, members=MEMBERS, seed=0, client=client)
     rows = check_rows(result)
     return CheckResult(CHECK_NAME, bool(rows) and all(r["passed"] for r in rows), rows)
 
@@ -84,4 +84,5 @@ CHECK = PaperCheck(
     ),
     runner=run,
     seconds=60,
+    sweeps=True,
 )

@@ -59,13 +59,13 @@ LAZY_MOVE = 0.05
 JUDGED = {"feature": "train", "lazy": "train-ensemble"}
 
 
-def sweep(nu_t: float, *, jobs: int | None = None):
+def sweep(nu_t: float, *, jobs: int | None = None, client=None):
     """The ``train-smoke`` preset at smoothness ``nu_t`` (a ValidationResult)."""
     from specbias.validation import ValidationConfig, run_validation
     from specbias.validation._experiment import available_cpus
 
     cfg = ValidationConfig.preset(PRESET, nu_t=nu_t, seed=SEED)
-    return run_validation(cfg, jobs=jobs or available_cpus())
+    return run_validation(cfg, jobs=jobs or available_cpus(), client=client)
 
 
 def eigenlearning_slope(d: int, nu_t: float, n_values) -> float:
@@ -157,8 +157,8 @@ def _judge(result, target: str, expected: dict) -> list[dict]:
     return rows
 
 
-def run() -> CheckResult:
-    smooth = sweep(SMOOTH_NU)
+def run(client=None) -> CheckResult:
+    smooth = sweep(SMOOTH_NU, client=client)
     cfg = smooth.config
     f_curve, l_curve = (smooth.curve(r, s) for r, s in JUDGED.items())
     expected = {
@@ -178,7 +178,7 @@ def run() -> CheckResult:
         if r["config"]["regime"] == "lazy" and r["config"]["solver"] == "train"
     ]
     rows.append(movement_row(moves))
-    rough = sweep(ROUGH_NU)
+    rough = sweep(ROUGH_NU, client=client)
     one = 2 * ROUGH_NU / (cfg.d - 1)
     rows += _judge(rough, "rough", {"feature": one, "lazy": one})
     return CheckResult(CHECK_NAME, all(r["passed"] for r in rows), rows)
@@ -196,4 +196,5 @@ CHECK = PaperCheck(
     ),
     runner=run,
     seconds=600.0,
+    sweeps=True,
 )

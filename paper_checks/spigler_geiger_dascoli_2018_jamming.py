@@ -146,10 +146,10 @@ def peak_row(sweep) -> dict:
     )
 
 
-def run() -> CheckResult:
+def run(client=None) -> CheckResult:
     from specbias.validation._jamming_study import PRESETS, jamming_study
 
-    study = jamming_study(**PRESETS["check"])
+    study = jamming_study(**PRESETS["check"], client=client)
     rows = ratio_rows(study.points)
     rows.append(peak_row(study.sweep))
     return CheckResult(CHECK_NAME, all(r["passed"] for r in rows), rows)
@@ -165,4 +165,5 @@ CHECK = PaperCheck(
     ),
     runner=run,
     seconds=60.0,
+    sweeps=True,
 )

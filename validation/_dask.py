@@ -186,42 +186,70 @@ def _placement(cfg: ValidationConfig, numpy_only: bool, workers: dict[str, dict]
     return {"workers": cpu, "allow_other_workers": True} if cpu else {}
 
 
-def run_on_cluster(cfg: ValidationConfig, units, client, finish, progress, total, done) -> None:
-    """Compute ``units`` on the cluster of ``client``; ``finish(unit, observables)``
-    (the driver's store write) runs here, unit by unit, as their tasks complete."""
+def map_on_cluster(client, fn, tasks, finish, *, options=None, describe=str) -> None:
+    """:func:`._map.map_units` on the cluster of ``client``: one Dask task per key of
+    ``tasks`` (submitted in their order, with ``options[key]`` as submit options);
+    ``finish(key, result)`` runs here as each task completes."""
+    if not tasks:  # nothing to compute (a resumed sweep): the cluster is not asked
+        return
     distributed = _distributed()
     import dask
     from distributed.scheduler import KilledWorker
 
-    groups = _groups(cfg, units)
-    workers = _worker_resources(client)
-    futures = {}
-    for (n, k, numpy_only), kinds in groups.items():
-        options = _placement(cfg, numpy_only, workers)
-        fut = client.submit(_cluster_task, cfg, n, k, tuple(kinds), pure=False, **options)
-        futures[fut] = (n, k, numpy_only)
+    options = options or {}
+    futures = {
+        client.submit(fn, *args, pure=False, **options.get(key, {})): key
+        for key, args in tasks.items()
+    }
     try:
         for fut in distributed.as_completed(futures):
-            n, k, numpy_only = futures[fut]
-            kinds = groups[(n, k, numpy_only)]
+            key = futures[fut]
             try:
-                rows = fut.result()
+                result = fut.result()
             except KilledWorker:
                 allowed = dask.config.get("distributed.scheduler.allowed-failures")
                 raise ClusterError(
-                    f"units n={n} seed {k}: more than {allowed} workers died running them "
+                    f"{describe(key)}: more than {allowed} workers died running them "
                     "(distributed.scheduler.allowed-failures); finished units are stored, "
                     "rerun to resume"
                 ) from None
-            for (regime, solver), obs in zip(kinds, rows, strict=True):
-                finish((regime, solver, n, k), obs)
+            finish(key, result)
             fut.release()
-            if progress is not None:
-                progress(done(), total, f"cluster: {_describe((*kinds[-1], n, k))}")
     except BaseException:
         # Ctrl-C or an error: drop what is still queued (finished units are stored)
         client.cancel(list(futures))
         raise
 
 
-__all__ = ["ClusterError", "dashboard_link", "dask_client", "parse_scheduler", "run_on_cluster"]
+def run_on_cluster(cfg: ValidationConfig, units, client, finish, progress, total, done) -> None:
+    """Compute ``units`` on the cluster of ``client``; ``finish(unit, observables)``
+    (the driver's store write) runs here, unit by unit, as their tasks complete."""
+    groups = _groups(cfg, units)
+    workers = _worker_resources(client)
+
+    def finish_group(group, rows) -> None:
+        n, k, _ = group
+        kinds = groups[group]
+        for (regime, solver), obs in zip(kinds, rows, strict=True):
+            finish((regime, solver, n, k), obs)
+        if progress is not None:
+            progress(done(), total, f"cluster: {_describe((*kinds[-1], n, k))}")
+
+    map_on_cluster(
+        client,
+        _cluster_task,
+        {g: (cfg, g[0], g[1], tuple(kinds)) for g, kinds in groups.items()},
+        finish_group,
+        options={g: _placement(cfg, g[2], workers) for g in groups},
+        describe=lambda g: f"units n={g[0]} seed {g[1]}",
+    )
+
+
+__all__ = [
+    "ClusterError",
+    "dashboard_link",
+    "dask_client",
+    "map_on_cluster",
+    "parse_scheduler",
+    "run_on_cluster",
+]

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 
@@ -57,6 +57,8 @@ from ._checks import check_int
 from ._fit import fit_power_law
 from ._fluctuations_hinge import HINGE_STEPS, hinge_flow
 from ._limits import gram_matrix, kernel_regression
+from ._map import map_units
+from ._schedule import available_cpus, x64_enabled
 from ._sphere import sample_sphere_np
 from ._store import ResultStore
 from ._targets_sample import sample_target
@@ -108,6 +110,9 @@ def fluctuations(
     n_boot: int = 2000,
     hinge_steps: int = HINGE_STEPS,
     allow_large: bool = False,
+    jobs: int = 1,
+    client=None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> FluctuationResult:
     """Train ``members`` initializations per depth and width on one data set; see module doc.
 
@@ -126,6 +131,16 @@ def fluctuations(
         n_boot: bootstrap refits of the exponent fits.
         hinge_steps: Euler steps of the hinge flow.
         allow_large: skip the memory and time budget checks.
+        jobs: local worker processes for the (depth, width) units (each imports JAX
+            and compiles its own programs); with ``client``, the workers of the
+            cluster on this machine (it sizes the memory budget only).
+        client: optional ``distributed.Client`` (:func:`._dask.dask_client`): the
+            units not stored yet run on its cluster, one task per (depth, width) with
+            the data set sent along (``(n + n_test)(d + 1)`` floats); this process
+            only stores their rows.  Results do not depend on ``jobs`` or ``client``
+            (each unit's initializations come from its own JAX keys).
+        progress: optional ``progress(done, total, description)`` callback, called
+            as each (depth, width) unit is finished or read back.
 
     Returns:
         :class:`FluctuationResult`.
@@ -137,28 +152,58 @@ def fluctuations(
     """
     plan, cfg = _check(widths, depths, members, d, n, n_test, alpha, seed, hinge_steps)
     cfg.update(teacher=teacher, classify=bool(classify))
-    _budget(plan, cfg, allow_large)
+    jobs = check_int("jobs", jobs, 1)
+    if jobs > 4 * available_cpus():
+        raise InputError(f"jobs = {jobs} is above 4x the CPUs of this machine")
+    _budget(plan, cfg, allow_large, workers=jobs)
     rng = np.random.default_rng(seed)
     x = sample_sphere_np(n, d, rng=rng)
     x_test = sample_sphere_np(n_test, d, rng=rng)
     target = sample_target(rng, x, x_test, teacher)
     data = (x, target.y_train, x_test, target.y_test)
-    rows, fits = [], []
+    units = [(depth, h) for depth, hs in plan.items() for h in hs]
+    measured: dict[tuple[int, int], dict] = {}
     with _open(store) as db:
-        for depth, hs in plan.items():
-            limit = _ntk_limit(depth, data, classify, hinge_steps)
-            per = []
-            for h in hs:
-                key = {**cfg, "kind": "fluctuations", "depth": depth, "width": h}
-                obs = db.get(key).observables if db is not None and db.has(key) else None
-                if obs is None:
-                    obs = _measure(depth, h, data, cfg)
-                    if db is not None:
-                        db.put(key, obs)
-                per.append(obs)
-                rows.append(_row(depth, h, d, obs, limit))
-            fits += _fits(depth, hs, d, per, rng, n_boot)
+        for unit in units:
+            run = db.get(_key(cfg, *unit)) if db is not None else None
+            if run is not None:
+                measured[unit] = run.observables
+
+        def finish(unit, obs) -> None:
+            if db is not None:
+                db.put(_key(cfg, *unit), obs)
+            measured[unit] = obs
+            if progress is not None:
+                progress(len(measured), len(units), _unit_name(unit))
+
+        if progress is not None:
+            progress(len(measured), len(units), "fluctuations")
+        todo = {u: (*u, data, cfg, x64_enabled()) for u in units if u not in measured}
+        map_units(_measure_unit, todo, finish, client=client, jobs=jobs, describe=_unit_name)
+    rows, fits = [], []
+    for depth, hs in plan.items():
+        limit = _ntk_limit(depth, data, classify, hinge_steps)
+        per = [measured[(depth, h)] for h in hs]
+        rows += [_row(depth, h, d, obs, limit) for h, obs in zip(hs, per, strict=True)]
+        fits += _fits(depth, hs, d, per, rng, n_boot)
     return FluctuationResult(cfg, rows, fits)
+
+
+def _key(cfg: dict, depth: int, width: int) -> dict:
+    """The store configuration of one (depth, width) measurement."""
+    return {**cfg, "kind": "fluctuations", "depth": depth, "width": width}
+
+
+def _unit_name(unit: tuple[int, int]) -> str:
+    return f"fluctuations depth {unit[0]} width {unit[1]}"
+
+
+def _measure_unit(depth, width, data, cfg, x64: bool) -> dict:
+    """One (depth, width) measurement on any executor, in the driver's JAX precision."""
+    if x64_enabled() != x64:
+        want = "float64 (start workers with JAX_ENABLE_X64=1)" if x64 else "float32"
+        raise InputError(f"a worker's JAX precision differs from the driver's: need {want}")
+    return _measure(depth, width, data, cfg)
 
 
 # ------------------------------------------------------------------------------------
@@ -297,8 +342,9 @@ def _check(widths, depths, members, d, n, n_test, alpha, seed, hinge_steps):
     return plan, cfg
 
 
-def _budget(plan, cfg, allow_large) -> None:
-    """Refuse sizes over the memory or time budget before any work starts."""
+def _budget(plan, cfg, allow_large, workers=1) -> None:
+    """Refuse sizes over the memory or time budget before any work starts (the
+    memory of ``workers`` processes measuring at once on this machine)."""
     e, d, n, m = cfg["members"], cfg["d"], cfg["n"], cfg["n_test"]
     peak, flops = 0.0, 0.0
     for depth, hs in plan.items():
@@ -311,7 +357,7 @@ def _budget(plan, cfg, allow_large) -> None:
             acts = 8.0 * 8 * (n + m) * h
             peak = max(peak, 4 * weights + acts + 8.0 * e * (m + n) * n)
     what = f"fluctuations widths={dict(plan)} members={e} n={n} n_test={m}"
-    check_memory(peak, what, allow_large=allow_large)
+    check_memory(workers * peak, what, allow_large=allow_large)
     check_time(flops / FLOPS, what, allow_large=allow_large)
 
 

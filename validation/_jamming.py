@@ -127,15 +127,7 @@ def train_run(
     stored = None if store is None else store.get(config)
     head = (data.task, data.P, data.d, split, width, init)
     if stored is not None:
-        o = stored.observables
-        return JammingRun(
-            *head,
-            *(o[k] for k in _STORED[:3]),
-            np.asarray(o["gaps"]),
-            o["test_error"],
-            o["seconds"],
-            np.asarray(o["f_test"]),
-        )
+        return run_from_observables(head, stored.observables)
     rng = np.random.default_rng([seed, data.P, split, width, init, 1])
     with threadpool_limits(1, user_api="blas"):  # tiny products: threads only cost
         fit = fit_hinge(
@@ -147,8 +139,25 @@ def train_run(
         *head, fit.loss, fit.n_unsatisfied, fit.converged, fit.gaps, error, fit.seconds, f_test
     )
     if store is not None:
-        store.put(config, {k: getattr(run, k) for k in _STORED} | {"n_params": run.n_params})
+        store.put(config, run_observables(run))
     return run
+
+
+def run_observables(run: JammingRun) -> dict:
+    """The stored observables of a run (:func:`run_from_observables` reads them back)."""
+    return {k: getattr(run, k) for k in _STORED} | {"n_params": run.n_params}
+
+
+def run_from_observables(head: tuple, o: dict) -> JammingRun:
+    """The run ``head = (task, P, d, split, width, init)`` from its stored observables."""
+    return JammingRun(
+        *head,
+        *(o[k] for k in _STORED[:3]),
+        np.asarray(o["gaps"]),
+        o["test_error"],
+        o["seconds"],
+        np.asarray(o["f_test"]),
+    )
 
 
 class JammingPoint(NamedTuple):
@@ -336,28 +345,27 @@ def width_sweep(
     data = [
         draw_data(task, P, d, seed=seed, split=k, n_test=n_test, noise=noise) for k in range(splits)
     ]
-    runs, rows = [], []
+    kw = {"noise": noise, "activation": activation, "max_evaluations": max_evaluations}
+    runs = {
+        (width, k, e): train_run(dk, width, e, seed=seed, split=k, store=store, **kw)
+        for width in widths
+        for k, dk in enumerate(data)
+        for e in range(ensemble)
+    }
+    return sweep_from_runs(task, P, d, widths, data, ensemble, runs)
+
+
+def sweep_from_runs(task, P, d, widths, data, ensemble, runs) -> WidthSweep:
+    """The :class:`WidthSweep` of ``runs[(width, split, init)]`` on the splits ``data``."""
+    rows, ordered = [], []
     for width in widths:
         at, ens = [], []
         for k, dk in enumerate(data):
-            members = [
-                train_run(
-                    dk,
-                    width,
-                    e,
-                    seed=seed,
-                    split=k,
-                    noise=noise,
-                    activation=activation,
-                    max_evaluations=max_evaluations,
-                    store=store,
-                )
-                for e in range(ensemble)
-            ]
+            members = [runs[(width, k, e)] for e in range(ensemble)]
             mean_f = np.mean([r.f_test for r in members], axis=0)
             ens.append(np.mean(np.sign(mean_f) != dk.y_test))
             at += members
-        runs += at
+        ordered += at
         err = np.array([r.test_error for r in at])
         rows.append(
             (
@@ -369,4 +377,4 @@ def width_sweep(
             )
         )
     cols = [np.array(c, dtype=float) for c in zip(*rows, strict=True)]
-    return WidthSweep(task, P, d, np.array(widths), *cols, runs)
+    return WidthSweep(task, P, d, np.array(widths), *cols, ordered)

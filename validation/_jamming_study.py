@@ -14,7 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from .._errors import InputError
+from ._checks import check_int
 from ._jamming import JammingPoint, WidthSweep, find_jamming, width_sweep
+from ._jamming_units import run_study_units
+from ._schedule import available_cpus
 
 #: widths of the test-error sweep (teacher with 10% flipped labels, d = 8, P = 256: H* ~ 12):
 #: three below N*, a fine grid around it and two far above (the large-width level)
@@ -127,8 +131,17 @@ def jamming_study(
     max_evaluations: int = 30_000,
     store=None,
     allow_large: bool = False,
+    jobs: int = 1,
+    client=None,
+    progress=None,
 ) -> JammingStudy:
     """N* by bisection at each P, then (``sweep_task`` not None) the test-error sweep.
+
+    By default every run is trained here, in order, and stored as it finishes.  With
+    ``jobs > 1`` local processes or a Dask ``client``, the searches (one unit per P)
+    and the sweep's runs (one unit per width, split and initialization) run at once
+    on them (:mod:`._jamming_units`; ``progress(done, total, description)`` counts
+    those units); the results are the same, bit for bit.
 
     Examples:
         >>> st = jamming_study((16,), d=4, seeds=2, sweep_task=None)
@@ -143,7 +156,23 @@ def jamming_study(
         "store": store,
         "allow_large": allow_large,
     }
-    points = [find_jamming(int(p), task=task, seeds=seeds, datasets=datasets, **common) for p in P]
+    P = [int(p) for p in P]
+    jobs = check_int("jobs", jobs, 1)
+    if jobs > 4 * available_cpus():
+        raise InputError(f"jobs = {jobs} is above 4x the CPUs of this machine")
+    if client is not None or jobs > 1:
+        search_kw = {**common, "task": task, "seeds": seeds, "datasets": datasets}
+        search_kw.pop("store")
+        sweep_kw = None
+        if sweep_task is not None:
+            sweep_kw = {**search_kw, "task": sweep_task, "P": sweep_P, "widths": widths}
+            sweep_kw.update(ensemble=ensemble, splits=splits, noise=sweep_noise, n_test=n_test)
+            del sweep_kw["seeds"], sweep_kw["datasets"]
+        points, sweep = run_study_units(
+            P, search_kw, sweep_kw, store=store, client=client, jobs=jobs, progress=progress
+        )
+        return JammingStudy(points, sweep)
+    points = [find_jamming(p, task=task, seeds=seeds, datasets=datasets, **common) for p in P]
     sweep = None
     if sweep_task is not None:
         sweep = width_sweep(

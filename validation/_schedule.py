@@ -93,38 +93,28 @@ def _limit_worker(cfg: ValidationConfig, n: int, k: int, kinds) -> list[dict]:
 
 
 def _run_limits_parallel(cfg, units, jobs, finish, progress, total, done) -> None:
-    """Infinite-width units in ``jobs`` spawned processes, grouped by (n, seed index).
+    """Infinite-width units in ``jobs`` local processes, grouped by (n, seed index).
 
     Each finished unit is stored by this process as soon as its group returns, so
     an interrupted sweep keeps everything already finished.
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from ._map import map_on_pool
 
     groups: dict[tuple[int, int], list[tuple[str, str]]] = {}
     for regime, solver, n, k in units:
         groups.setdefault((n, k), []).append((regime, solver))
     # largest n first: the slowest tasks start early, the pool drains evenly
     order = sorted(groups, key=lambda nk: (-nk[0], nk[1]))
-    ctx = multiprocessing.get_context(_start_method())
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=ctx, initializer=_die_with_parent
-    ) as pool:
-        futures = {pool.submit(_limit_worker, cfg, n, k, groups[(n, k)]): (n, k) for n, k in order}
-        try:
-            for fut in as_completed(futures):
-                n, k = futures[fut]
-                for (regime, solver), obs in zip(groups[(n, k)], fut.result(), strict=True):
-                    finish((regime, solver, n, k), obs)
-                if progress is not None:
-                    progress(done(), total, f"limits n={n} seed {k}")
-        except BaseException:
-            # Ctrl-C or an error: stop now, not after the running units (what is
-            # finished is already stored; a unit is stored whole or not at all)
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+
+    def finish_group(nk, rows) -> None:
+        n, k = nk
+        for (regime, solver), obs in zip(groups[nk], rows, strict=True):
+            finish((regime, solver, n, k), obs)
+        if progress is not None:
+            progress(done(), total, f"limits n={n} seed {k}")
+
+    tasks = {nk: (cfg, nk[0], nk[1], groups[nk]) for nk in order}
+    map_on_pool(_limit_worker, tasks, finish_group, jobs=jobs)
 
 
 def _die_with_parent() -> None:
