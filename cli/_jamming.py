@@ -1,7 +1,9 @@
 """``specbias jamming``: the jamming transition of the quadratic hinge loss (arXiv 1810.09665).
 
-N* (smallest width whose runs all reach zero loss) by bisection at each P, N_Delta/N
-just below it, and the test error of single nets and of ensembles across widths.
+N* at each P by two definitions: N*_1/2, where the fraction of runs at zero loss crosses
+1/2 (interpolated; the one the paper check compares), and N*_all, the smallest width whose
+runs all reach zero loss (bisection); N_Delta/N just below N*_all; and the test error of
+single nets and of ensembles across widths.
 Sizes come from a preset (``check``: the paper check, ``large``: for a big machine);
 the options override them.  ``--plot`` draws N_Delta/N against P/N, the gaps of the
 jammed runs, and the test error against N.
@@ -50,8 +52,9 @@ def plot_jamming(study, path: str) -> None:
         widths = sorted({r.width for r in p.runs})
         frac = [np.mean([r.n_unsatisfied / r.n_params for r in p.at(w)]) for w in widths]
         ratio = [p.P / (w * p.d) for w in widths]
-        line = ax.plot(ratio, frac, "o-", ms=4, label=f"P = {p.P}: P/N* = {p.ratio:.2f}")
-        ax.axvline(p.ratio, color=line[0].get_color(), ls=":", lw=1)
+        label = f"P = {p.P}: P/N*_1/2 = {p.ratio_half:.2f} (all runs: {p.ratio:.2f})"
+        line = ax.plot(ratio, frac, "o-", ms=4, label=label)
+        ax.axvline(p.ratio_half, color=line[0].get_color(), ls=":", lw=1)
         gaps = [r.gaps for r in p.first_stuck() if not r.zero_loss]
         if gaps:
             ax_gap.hist(
@@ -99,9 +102,12 @@ def show_jamming(study, *, as_json: bool) -> None:
         "P",
         "d",
         "seeds",
-        "H* per data set",
-        "N*",
-        "P/N*",
+        "SAT fraction at H",
+        "N*_1/2",
+        "P/N*_1/2",
+        "H*_all per data set",
+        "N*_all",
+        "P/N*_all",
         "N_Delta/N at H*-1",
         "stuck at H*-1",
         "runs",
@@ -116,6 +122,9 @@ def show_jamming(study, *, as_json: bool) -> None:
             str(p.P),
             str(p.d),
             str(p.seeds),
+            " ".join(f"{w}:{f:.2f}" for w, f in zip(p.sat.widths, p.sat.fraction, strict=True)),
+            f"{p.n_half:.4g}",
+            f"{p.ratio_half:.3f}",
             ",".join(map(str, p.width_stars)),
             f"{p.n_star:.4g}",
             f"{p.ratio:.3f}",
@@ -125,6 +134,11 @@ def show_jamming(study, *, as_json: bool) -> None:
             f"{sum(r.seconds for r in p.runs):.1f}",
         )
     con.print(table)
+    con.print(
+        "N*_1/2 = d H_1/2, where the fraction of runs at zero loss (pooled over data sets and "
+        "initializations) crosses 1/2, interpolated between widths; N*_all = d x mean over "
+        "data sets of the smallest H whose runs all reach zero loss (H*_all - 1: first stuck)"
+    )
     if study.sweep is None:
         return
     s = study.sweep

@@ -63,8 +63,19 @@ class JammingStudy(NamedTuple):
                 "d": p.d,
                 "seeds": p.seeds,
                 "width_stars": list(p.width_stars),
-                "N_star": p.n_star,
-                "P_over_N_star": p.ratio,
+                "N_star_definition": (
+                    "N_star_half: d times the width where the SAT fraction (runs at zero loss, "
+                    "pooled over data sets and initializations) crosses 1/2, interpolated; "
+                    "N_star_all: d times the mean over data sets of the smallest width whose "
+                    "runs all reach zero loss"
+                ),
+                "N_star_half": p.n_half,
+                "P_over_N_star_half": p.ratio_half,
+                "sat_widths": list(p.sat.widths),
+                "sat_fraction": list(p.sat.fraction),
+                "sat_runs_per_width": p.sat.runs,
+                "N_star_all": p.n_star,
+                "P_over_N_star_all": p.ratio,
                 "N_delta_over_N_first_stuck": p.stuck_fraction,
                 "runs": [
                     {
