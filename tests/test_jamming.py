@@ -133,6 +133,11 @@ def test_bisection_agrees_with_a_linear_scan():
     lo = max(w for w, f in zip(pt.sat.widths, pt.sat.fraction, strict=True) if f < 0.5)
     assert lo <= pt.sat.width_half <= lo + 1 and pt.sat.width_half <= max(pt.width_stars)
     assert pt.ratio_half == pytest.approx(40 / (4 * pt.sat.width_half))
+    below = pt.below_half()  # H_-: every run there, SAT fraction < 1/2, N_Delta/N recounted
+    assert pt.width_below_half == lo and len(below) == 4
+    assert np.mean([r.zero_loss for r in below]) < 0.5
+    stuck = [r.n_unsatisfied / (4 * lo) for r in below if not r.zero_loss]
+    assert pt.stuck_fraction_half == pytest.approx(np.mean(stuck))
 
 
 def test_sweep_is_resumable_and_ensemble_recomputes(tmp_path, monkeypatch):

@@ -192,14 +192,32 @@ class JammingPoint(NamedTuple):
         return [r for r in self.runs if r.width == width and split in (None, r.split)]
 
     def first_stuck(self) -> list[JammingRun]:
-        """Runs at the first stuck width ``H*_k - 1`` of each data set k."""
+        """Runs at the first stuck width ``H*_k - 1`` of each data set k (``N*_all``)."""
         return [r for k, h in enumerate(self.width_stars) for r in self.at(h - 1, k)]
 
     @property
     def stuck_fraction(self) -> float:
-        """``N_Delta / N`` averaged over the stuck runs at the first stuck widths."""
-        stuck = [r for r in self.first_stuck() if not r.zero_loss]
-        return float(np.mean([r.n_unsatisfied / r.n_params for r in stuck])) if stuck else 0.0
+        """``N_Delta / N`` averaged over the stuck runs at the widths ``H*_k - 1``."""
+        return _stuck_mean(self.first_stuck())
+
+    @property
+    def width_below_half(self) -> int:
+        """``H_-``: the widest width whose SAT fraction is below 1/2 (just below N*_1/2)."""
+        return math.ceil(self.sat.width_half) - 1
+
+    def below_half(self) -> list[JammingRun]:
+        """Every run (all data sets and seeds) at ``H_-``."""
+        return self.at(self.width_below_half)
+
+    @property
+    def stuck_fraction_half(self) -> float:
+        """``N_Delta / N`` averaged over the stuck runs at ``H_-`` (just below N*_1/2)."""
+        return _stuck_mean(self.below_half())
+
+
+def _stuck_mean(runs) -> float:
+    stuck = [r for r in runs if not r.zero_loss]
+    return float(np.mean([r.n_unsatisfied / r.n_params for r in stuck])) if stuck else 0.0
 
 
 def _smallest_zero_width(all_zero, guess: int, limit: int) -> int:
