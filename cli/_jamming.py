@@ -85,7 +85,7 @@ def plot_jamming(study, path: str) -> None:
         ax_err.xaxis.set_minor_formatter(NullFormatter())
         ax_err.set_xlabel("N = H d")
         ax_err.set_ylabel("test error")
-        ax_err.set_title(f"{s.task}, P = {s.P}", fontsize=10)
+        ax_err.set_title(f"{s.task}, P = {s.P}, d = {s.d}", fontsize=10)
         ax_err.legend(fontsize=8)
     fig.suptitle("quadratic hinge loss, bias-free one hidden layer (arXiv 1810.09665)", fontsize=10)
     fig.savefig(path)
@@ -102,20 +102,24 @@ def show_jamming(study, *, as_json: bool) -> None:
         "task",
         "P",
         "d",
-        "seeds",
-        "SAT fraction at H",
+        "runs per width",
+        "H_1/2",
         "N*_1/2",
         "P/N*_1/2",
-        "H*_all per data set",
-        "N*_all",
-        "P/N*_all",
         "H_-",
         "N_Delta/N at H_-",
         "stuck at H_-",
-        "N_Delta/N at H*_all-1",
-        "runs",
+        title="jamming point N*_1/2: where the SAT fraction crosses 1/2",
+    )
+    old = Table(
+        "P",
+        "H*_all per data set",
+        "N*_all",
+        "P/N*_all",
+        "N_Delta/N at H*_all - 1",
+        "runs trained",
         "seconds",
-        title="jamming point",
+        title="N*_all: smallest width whose runs all reach zero loss",
     )
     for p in study.points:
         below = p.below_half()
@@ -124,21 +128,30 @@ def show_jamming(study, *, as_json: bool) -> None:
             p.task,
             str(p.P),
             str(p.d),
-            str(p.seeds),
-            " ".join(f"{w}:{f:.2f}" for w, f in zip(p.sat.widths, p.sat.fraction, strict=True)),
+            str(p.sat.runs),
+            f"{p.sat.width_half:.3f}",
             f"{p.n_half:.4g}",
             f"{p.ratio_half:.3f}",
-            ",".join(map(str, p.width_stars)),
-            f"{p.n_star:.4g}",
-            f"{p.ratio:.3f}",
             str(p.width_below_half),
             f"{p.stuck_fraction_half:.3f}",
             f"{stuck}/{len(below)}",
+        )
+        old.add_row(
+            str(p.P),
+            ",".join(map(str, p.width_stars)),
+            f"{p.n_star:.4g}",
+            f"{p.ratio:.3f}",
             f"{p.stuck_fraction:.3f}",
             str(len(p.runs)),
             f"{sum(r.seconds for r in p.runs):.1f}",
         )
     con.print(table)
+    con.print(old)
+    for p in study.points:
+        curve = ", ".join(
+            f"{f:.2f} at H = {w}" for w, f in zip(p.sat.widths, p.sat.fraction, strict=True)
+        )
+        con.print(f"P = {p.P}: SAT fraction {curve}")
     con.print(
         "N*_1/2 = d H_1/2, where the fraction of runs at zero loss (pooled over data sets and "
         "initializations) crosses 1/2, interpolated between widths; N*_all = d x mean over "

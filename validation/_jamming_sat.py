@@ -1,8 +1,8 @@
 r"""The SAT fraction across widths and its probability-1/2 point N*_1/2 (arXiv 1810.09665).
 
 At fixed P, the fraction of runs (data sets x initializations) that reach zero hinge
-loss rises from 0 to 1 over a few widths.  Spigler et al. locate the jamming
-transition where that fraction crosses; here the crossing is the probability-1/2 point
+loss (the SAT fraction) rises from 0 to 1 over a few widths; the jamming transition of
+Spigler et al. is where it jumps.  Here it is located at the probability-1/2 point
 
 .. math::
 
