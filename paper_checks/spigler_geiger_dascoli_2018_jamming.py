@@ -21,9 +21,10 @@ convergence by L-BFGS in float64 (:mod:`specbias.validation._jamming`):
   is not.
   Why d = 4: P/N* constant is a large-N statement, and at these P the transition has
   H ~ 8-13 units at d = 8 but ~16-32 at d = 4 (P/d = 32-64).  Measured with the 1/2
-  point (3 x 3 runs, seeds 0 and 1): d = 8 gives 1.90 vs 2.51 and 1.97 vs 2.43 (24 %
-  and 19 % apart; N*_all: 24 % and 20 %), d = 4 gives agreement within ~6 % (README
-  lists every variant, with d = 16 and 32).
+  point (3 x 3 runs, seeds 0, 1, 2): d = 8 gives 24 %, 19 % and 14 % apart (N*_all:
+  24 %, 20 %, 21 %), d = 4 gives 5.7 % (seed 0, the check), 11.5 % and 9.1 % (N*_all:
+  14 %, 15 %, 20 %); the seed-to-seed scatter is ~5 points (README lists every variant,
+  with d = 16 and 32).
 * N_Delta/N averaged over the stuck runs at H_-, the widest width with SAT fraction
   < 1/2 (the first stuck width below N*_1/2): at least ``STUCK_MIN`` = 0.4 (the
   paper's bound is ~0.5).  At H*_all - 1, on the upper tail, the few stuck runs of
