@@ -1,7 +1,9 @@
 """``specbias jamming``: the jamming transition of the quadratic hinge loss (arXiv 1810.09665).
 
-N* (smallest width whose runs all reach zero loss) by bisection at each P, N_Delta/N
-just below it, and the test error of single nets and of ensembles across widths.
+N* at each P by two definitions: N*_1/2, where the fraction of runs at zero loss crosses
+1/2 (interpolated; the one the paper check compares), and N*_all, the smallest width whose
+runs all reach zero loss (bisection); N_Delta/N just below N*_all; and the test error of
+single nets and of ensembles across widths.
 Sizes come from a preset (``check``: the paper check, ``large``: for a big machine);
 the options override them.  ``--plot`` draws N_Delta/N against P/N, the gaps of the
 jammed runs, and the test error against N.
@@ -38,7 +40,8 @@ def _ints(text: str | None, option: str) -> tuple[int, ...] | None:
 
 
 def plot_jamming(study, path: str) -> None:
-    """Three panels: N_Delta/N vs P/N, histogram of gaps at H* - 1, test error vs N."""
+    """Three panels: N_Delta/N vs P/N, histogram of gaps at H_- (just below N*_1/2),
+    test error vs N."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import NullFormatter, ScalarFormatter
@@ -51,23 +54,24 @@ def plot_jamming(study, path: str) -> None:
         widths = sorted({r.width for r in p.runs})
         frac = [np.mean([r.n_unsatisfied / r.n_params for r in p.at(w)]) for w in widths]
         ratio = [p.P / (w * p.d) for w in widths]
-        line = ax.plot(ratio, frac, "o-", ms=4, label=f"P = {p.P}: P/N* = {p.ratio:.2f}")
-        ax.axvline(p.ratio, color=line[0].get_color(), ls=":", lw=1)
-        gaps = [r.gaps for r in p.first_stuck() if not r.zero_loss]
+        label = f"P = {p.P}: P/N*_1/2 = {p.ratio_half:.2f} (all runs: {p.ratio:.2f})"
+        line = ax.plot(ratio, frac, "o-", ms=4, label=label)
+        ax.axvline(p.ratio_half, color=line[0].get_color(), ls=":", lw=1)
+        gaps = [r.gaps for r in p.below_half() if not r.zero_loss]
         if gaps:
             ax_gap.hist(
                 np.concatenate(gaps),
                 bins=np.linspace(-GAP_RANGE, GAP_RANGE, 41),
                 histtype="step",
                 density=True,
-                label=f"P = {p.P}, H = H* - 1",
+                label=f"P = {p.P}, H_- = {p.width_below_half}",
             )
     ax.set_xlabel("P / N")
     ax.set_ylabel("N_Delta / N (mean over runs)")
     ax.set_title(f"{study.points[0].task} labels, d = {study.points[0].d}", fontsize=10)
     ax.legend(fontsize=8)
     ax_gap.axvline(0.0, color="0.6", ls=":", lw=1)
-    ax_gap.set_xlabel(f"gap h = y f - 1, |h| < {GAP_RANGE:g} (jammed runs at H* - 1)")
+    ax_gap.set_xlabel(f"gap h = y f - 1, |h| < {GAP_RANGE:g} (jammed runs at H_-)")
     ax_gap.set_ylabel("density")
     ax_gap.legend(fontsize=8)
     if study.sweep is not None:
@@ -82,7 +86,7 @@ def plot_jamming(study, path: str) -> None:
         ax_err.xaxis.set_minor_formatter(NullFormatter())
         ax_err.set_xlabel("N = H d")
         ax_err.set_ylabel("test error")
-        ax_err.set_title(f"{s.task}, P = {s.P}", fontsize=10)
+        ax_err.set_title(f"{s.task}, P = {s.P}, d = {s.d}", fontsize=10)
         ax_err.legend(fontsize=8)
     fig.suptitle("quadratic hinge loss, bias-free one hidden layer (arXiv 1810.09665)", fontsize=10)
     fig.savefig(path)
@@ -99,33 +103,62 @@ def show_jamming(study, *, as_json: bool) -> None:
         "task",
         "P",
         "d",
-        "seeds",
-        "H* per data set",
-        "N*",
-        "P/N*",
-        "N_Delta/N at H*-1",
-        "stuck at H*-1",
-        "runs",
+        "runs per width",
+        "H_1/2",
+        "N*_1/2",
+        "P/N*_1/2",
+        "H_-",
+        "N_Delta/N at H_-",
+        "stuck at H_-",
+        title="jamming point N*_1/2: where the SAT fraction crosses 1/2",
+    )
+    old = Table(
+        "P",
+        "H*_all per data set",
+        "N*_all",
+        "P/N*_all",
+        "N_Delta/N at H*_all - 1",
+        "runs trained",
         "seconds",
-        title="jamming point",
+        title="N*_all: smallest width whose runs all reach zero loss",
     )
     for p in study.points:
-        below = p.first_stuck()
+        below = p.below_half()
         stuck = sum(not r.zero_loss for r in below)
         table.add_row(
             p.task,
             str(p.P),
             str(p.d),
-            str(p.seeds),
+            str(p.sat.runs),
+            f"{p.sat.width_half:.3f}",
+            f"{p.n_half:.4g}",
+            f"{p.ratio_half:.3f}",
+            str(p.width_below_half),
+            f"{p.stuck_fraction_half:.3f}",
+            f"{stuck}/{len(below)}",
+        )
+        old.add_row(
+            str(p.P),
             ",".join(map(str, p.width_stars)),
             f"{p.n_star:.4g}",
             f"{p.ratio:.3f}",
             f"{p.stuck_fraction:.3f}",
-            f"{stuck}/{len(below)}",
             str(len(p.runs)),
             f"{sum(r.seconds for r in p.runs):.1f}",
         )
     con.print(table)
+    con.print(old)
+    for p in study.points:
+        curve = ", ".join(
+            f"{f:.2f} at H = {w}" for w, f in zip(p.sat.widths, p.sat.fraction, strict=True)
+        )
+        con.print(f"P = {p.P}: SAT fraction {curve}")
+    con.print(
+        "N*_1/2 = d H_1/2, where the fraction of runs at zero loss (pooled over data sets and "
+        "initializations) crosses 1/2, interpolated between widths; N*_all = d x mean over "
+        "data sets of the smallest H whose runs all reach zero loss; H_- = widest width with SAT "
+        "fraction < 1/2 (just below N*_1/2)"
+    )
     if study.sweep is None:
         return
     s = study.sweep
@@ -160,7 +193,10 @@ def jamming(
         str | None, typer.Option("--P", help="Training-set sizes for N*: comma list.")
     ] = None,
     task: Annotated[str, typer.Option(help="Labels for N*: random, teacher or digits.")] = "random",
-    d: Annotated[int, typer.Option(help="Input dimension (digits: PCA components).")] = 8,
+    d: Annotated[
+        int | None,
+        typer.Option(help="Input dimension for N* (digits: PCA components; presets: 4)."),
+    ] = None,
     seeds: Annotated[int | None, typer.Option(help="Initializations per width for N*.")] = None,
     datasets: Annotated[int | None, typer.Option(help="Data sets per P for N*.")] = None,
     sweep_task: Annotated[
@@ -168,6 +204,9 @@ def jamming(
         typer.Option(help="Task of the test-error sweep: digits, teacher, random or none."),
     ] = None,
     sweep_p: Annotated[int | None, typer.Option("--sweep-P", help="P of the sweep.")] = None,
+    sweep_d: Annotated[
+        int | None, typer.Option(help="Input dimension of the sweep (presets: 8).")
+    ] = None,
     widths: Annotated[str | None, typer.Option(help="Widths H of the sweep: comma list.")] = None,
     ensemble: Annotated[
         int | None, typer.Option(help="Initializations per width and split.")
@@ -213,6 +252,8 @@ def jamming(
     sizes = dict(PRESETS[preset])
     given = {
         "P": _ints(P, "--P"),
+        "d": d,
+        "sweep_d": sweep_d,
         "seeds": seeds,
         "datasets": datasets,
         "sweep_P": sweep_p,
@@ -232,7 +273,6 @@ def jamming(
             study = jamming_study(
                 **sizes,
                 task=task,
-                d=d,
                 seed=seed,
                 activation=activation,
                 max_evaluations=max_evaluations,

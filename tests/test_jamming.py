@@ -20,7 +20,13 @@ from typer.testing import CliRunner
 import specbias
 from specbias.cli._app import app
 from specbias.paper_checks import spigler_geiger_dascoli_2018_jamming as check_mod
-from specbias.validation import _jamming, _jamming_data, _jamming_study, _jamming_train
+from specbias.validation import (
+    _jamming,
+    _jamming_data,
+    _jamming_sat,
+    _jamming_study,
+    _jamming_train,
+)
 from specbias.validation._jamming_train import MARGIN_TOL, fit_hinge, hinge_loss_and_grad
 from specbias.validation._store import ResultStore
 
@@ -118,6 +124,20 @@ def test_bisection_agrees_with_a_linear_scan():
         assert len(pt.at(h_star - 1, k)) == 2  # first stuck width completed over the seeds
     assert pt.ratio == pytest.approx(40 / (np.mean(pt.width_stars) * 4))
     assert pt.stuck_fraction > 0
+    # SAT fractions of the walk, recounted from the runs: every (data set, seed) at each width
+    for w, frac in zip(pt.sat.widths, pt.sat.fraction, strict=True):
+        at = pt.at(w)
+        assert len(at) == 4 and frac == pytest.approx(np.mean([r.zero_loss for r in at]))
+    assert len({(r.split, r.width, r.init) for r in pt.runs}) == len(pt.runs)  # none twice
+    # the 1/2 point lies in its bracket, at or below the all-runs point
+    lo = max(w for w, f in zip(pt.sat.widths, pt.sat.fraction, strict=True) if f < 0.5)
+    assert lo <= pt.sat.width_half <= lo + 1 and pt.sat.width_half <= max(pt.width_stars)
+    assert pt.ratio_half == pytest.approx(40 / (4 * pt.sat.width_half))
+    below = pt.below_half()  # H_-: every run there, SAT fraction < 1/2, N_Delta/N recounted
+    assert pt.width_below_half == lo and len(below) == 4
+    assert np.mean([r.zero_loss for r in below]) < 0.5
+    stuck = [r.n_unsatisfied / (4 * lo) for r in below if not r.zero_loss]
+    assert pt.stuck_fraction_half == pytest.approx(np.mean(stuck))
 
 
 def test_sweep_is_resumable_and_ensemble_recomputes(tmp_path, monkeypatch):
@@ -223,7 +243,9 @@ def test_cli_json_and_plot(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     pt = data["points"][0]
-    assert pt["P"] == 24 and pt["P_over_N_star"] == pytest.approx(24 / pt["N_star"])
+    assert pt["P"] == 24 and pt["P_over_N_star_all"] == pytest.approx(24 / pt["N_star_all"])
+    assert pt["P_over_N_star_half"] == pytest.approx(24 / pt["N_star_half"])
+    assert "crosses 1/2" in pt["N_star_definition"]
     assert [r["width"] for r in data["sweep"]["rows"]] == [1, 6] and out.stat().st_size > 0
 
 
@@ -233,13 +255,13 @@ def test_cli_user_error():
 
 
 def test_doctests():
-    for module in (_jamming, _jamming_train, _jamming_data, _jamming_study):
+    for module in (_jamming, _jamming_train, _jamming_data, _jamming_study, _jamming_sat):
         assert doctest.testmod(module).failed == 0, module.__name__
 
 
 @pytest.mark.slow
 def test_spigler_2018_rows(paper_check_result):
     rows = paper_check_result(check_mod.CHECK_NAME).details
-    ratios = [r for r in rows if r["quantity"] == "P/N*"]
+    ratios = [r for r in rows if r["quantity"] == "P/N*_1/2"]
     assert [r["P"] for r in ratios] == [128, 256]
     assert all(1.5 < r["value"] < 3.5 for r in ratios)  # the paper's window for P/N*

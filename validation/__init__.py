@@ -45,6 +45,8 @@ _EXPORTS: dict[str, str] = {
     "find_jamming": "_jamming",
     "width_sweep": "_jamming",
     "jamming_data": "_jamming_data",
+    "SatCurve": "_jamming_sat",
+    "cover_probability": "_jamming_sat",
     "JammingStudy": "_jamming_study",
     "jamming_study": "_jamming_study",
     "HingeFit": "_jamming_train",
@@ -125,6 +127,8 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from ._jamming import find_jamming as find_jamming
     from ._jamming import width_sweep as width_sweep
     from ._jamming_data import jamming_data as jamming_data
+    from ._jamming_sat import SatCurve as SatCurve
+    from ._jamming_sat import cover_probability as cover_probability
     from ._jamming_study import JammingStudy as JammingStudy
     from ._jamming_study import jamming_study as jamming_study
     from ._jamming_train import HingeFit as HingeFit

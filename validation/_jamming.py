@@ -10,10 +10,15 @@ initializations; averaging the outputs of an ensemble removes it.
 
 Two sweeps, both over the width H at fixed data (N = H d):
 
-* :func:`find_jamming`: N*, the smallest N whose ``seeds`` initializations all reach
-  zero loss, found by bracketing and bisection in H (a width is declared stuck at its
-  first stuck run); then every seed is run at the first stuck width H* - 1 for
-  ``N_Delta / N``.  Assumes "all runs reach zero" is monotone in H, as at jamming.
+* :func:`find_jamming`: N* by two definitions.  ``N*_1/2`` (the one compared across P):
+  the width where the fraction of runs at zero loss, pooled over data sets and
+  initializations, crosses 1/2, interpolated between widths (:mod:`._jamming_sat`).
+  ``N*_all`` (kept and reported): per data set the smallest N whose ``seeds``
+  initializations all reach zero loss, found by bracketing and bisection in H (a width
+  is declared stuck at its first stuck run), averaged over data sets; a maximum over
+  runs, it sits on the upper tail of the transition and grows with the run count.  Every
+  seed is run at the first stuck width H*_all - 1 for ``N_Delta / N``.  Both assume the
+  SAT probability increases with H, as at jamming.
 * :func:`width_sweep`: at given widths, ``ensemble`` initializations each; the mean
   single-net test error, the error of the averaged output ``sign(mean_e f_e)``, and the
   fraction of runs at zero loss.
@@ -34,6 +39,7 @@ from threadpoolctl import threadpool_limits
 from .._budget import check_time
 from .._errors import InputError
 from ._jamming_data import LabelledData, jamming_data
+from ._jamming_sat import SatCurve, sat_curve
 from ._jamming_train import fit_hinge
 
 #: refused above these without allow_large (sizes of one sweep)
@@ -169,29 +175,58 @@ class JammingPoint(NamedTuple):
     seeds: int
     width_stars: tuple[int, ...]  # per data set: smallest width whose runs all reach zero
     runs: list[JammingRun]  # every run trained, in order
+    sat: SatCurve  # pooled SAT fraction at the widths walked to its 1/2 point
 
     @property
     def n_star(self) -> float:
-        """``N* = d mean_k H*_k`` (mean over the data sets)."""
+        """``N*_all = d mean_k H*_k``: all runs at zero loss (mean over the data sets)."""
         return float(np.mean(self.width_stars)) * self.d
 
     @property
     def ratio(self) -> float:
-        """``P / N*``."""
+        """``P / N*_all``."""
         return self.P / self.n_star
+
+    @property
+    def n_half(self) -> float:
+        """``N*_1/2 = d H_1/2``: where the pooled SAT fraction crosses 1/2 (interpolated)."""
+        return self.sat.width_half * self.d
+
+    @property
+    def ratio_half(self) -> float:
+        """``P / N*_1/2`` (the definition the paper check compares across P)."""
+        return self.P / self.n_half
 
     def at(self, width: int, split: int | None = None) -> list[JammingRun]:
         return [r for r in self.runs if r.width == width and split in (None, r.split)]
 
     def first_stuck(self) -> list[JammingRun]:
-        """Runs at the first stuck width ``H*_k - 1`` of each data set k."""
+        """Runs at the first stuck width ``H*_k - 1`` of each data set k (``N*_all``)."""
         return [r for k, h in enumerate(self.width_stars) for r in self.at(h - 1, k)]
 
     @property
     def stuck_fraction(self) -> float:
-        """``N_Delta / N`` averaged over the stuck runs at the first stuck widths."""
-        stuck = [r for r in self.first_stuck() if not r.zero_loss]
-        return float(np.mean([r.n_unsatisfied / r.n_params for r in stuck])) if stuck else 0.0
+        """``N_Delta / N`` averaged over the stuck runs at the widths ``H*_k - 1``."""
+        return _stuck_mean(self.first_stuck())
+
+    @property
+    def width_below_half(self) -> int:
+        """``H_-``: the widest width whose SAT fraction is below 1/2 (just below N*_1/2)."""
+        return math.ceil(self.sat.width_half) - 1
+
+    def below_half(self) -> list[JammingRun]:
+        """Every run (all data sets and seeds) at ``H_-``."""
+        return self.at(self.width_below_half)
+
+    @property
+    def stuck_fraction_half(self) -> float:
+        """``N_Delta / N`` averaged over the stuck runs at ``H_-`` (just below N*_1/2)."""
+        return _stuck_mean(self.below_half())
+
+
+def _stuck_mean(runs) -> float:
+    stuck = [r for r in runs if not r.zero_loss]
+    return float(np.mean([r.n_unsatisfied / r.n_params for r in stuck])) if stuck else 0.0
 
 
 def _smallest_zero_width(all_zero, guess: int, limit: int) -> int:
@@ -235,16 +270,23 @@ def find_jamming(
     store=None,
     allow_large: bool = False,
 ) -> JammingPoint:
-    """N* at fixed P: per data set, the smallest H whose ``seeds`` runs all reach zero loss.
+    """N* at fixed P by two definitions: all runs at zero loss, and the SAT-fraction 1/2 point.
 
+    ``N*_all``: per data set, the smallest H whose ``seeds`` runs all reach zero loss.
     The search starts at ``H = ceil(P / (guess_ratio d))`` (then at the previous data
     set's H*), gallops to a bracket and bisects; a width is stuck at its first stuck run.
     The first stuck width H*_k - 1 is then completed over all seeds, for N_Delta / N.
+
+    ``N*_1/2`` (:mod:`._jamming_sat`): every run of every data set is trained at the
+    widths of a walk, from just below the median H*_k, to the bracket where the pooled
+    SAT fraction crosses 1/2, interpolated linearly.  Runs already trained are reused.
 
     Examples:
         >>> pt = find_jamming(24, d=4, seeds=2)
         >>> h = pt.width_stars[0]
         >>> all(r.zero_loss for r in pt.at(h)) and not all(r.zero_loss for r in pt.at(h - 1))
+        True
+        >>> pt.sat.widths[0] <= pt.sat.width_half <= h
         True
     """
     if not (d >= 2 and P >= 1):  # before the first guess divides by d
@@ -252,16 +294,17 @@ def find_jamming(
     if not (isinstance(guess_ratio, (int, float)) and guess_ratio > 0):
         raise InputError(f"jamming: guess_ratio must be > 0, got {guess_ratio!r}")
     guess = max(1, math.ceil(P / (guess_ratio * d)))
-    _check_sizes(P, d, [guess] * 4, seeds * datasets, max_evaluations, allow_large, "jamming sweep")
+    _check_sizes(P, d, [guess] * 6, seeds * datasets, max_evaluations, allow_large, "jamming sweep")
     limit = 1 << 30 if allow_large else MAX_WIDTH
-    runs: list[JammingRun] = []
-    stars: list[int] = []
-    for k in range(datasets):
-        data = draw_data(task, P, d, seed=seed, split=k, n_test=200, noise=noise)
+    data = [
+        draw_data(task, P, d, seed=seed, split=k, n_test=200, noise=noise) for k in range(datasets)
+    ]
+    trained: dict[tuple[int, int, int], JammingRun] = {}
 
-        def train(width: int, init: int, data=data, k=k) -> JammingRun:
-            run = train_run(
-                data,
+    def train(k: int, width: int, init: int) -> JammingRun:
+        if (k, width, init) not in trained:
+            trained[k, width, init] = train_run(
+                data[k],
                 width,
                 init,
                 seed=seed,
@@ -271,19 +314,25 @@ def find_jamming(
                 max_evaluations=max_evaluations,
                 store=store,
             )
-            runs.append(run)
-            return run
+        return trained[k, width, init]
 
-        def all_zero(width: int, train=train) -> bool:
-            return all(train(width, s).zero_loss for s in range(seeds))  # stops early
+    stars: list[int] = []
+    for k in range(datasets):
+
+        def all_zero(width: int, k=k) -> bool:
+            return all(train(k, width, s).zero_loss for s in range(seeds))  # stops early
 
         h = _smallest_zero_width(all_zero, stars[-1] if stars else guess, limit)
         stars.append(h)
-        done = {r.init for r in runs if r.split == k and r.width == h - 1}
         for s in range(seeds) if h > 1 else ():
-            if s not in done:
-                train(h - 1, s)
-    return JammingPoint(task, P, d, seeds, tuple(stars), runs)
+            train(k, h - 1, s)
+
+    def fraction(width: int) -> float:
+        runs = [train(k, width, s) for k in range(datasets) for s in range(seeds)]
+        return float(np.mean([r.zero_loss for r in runs]))
+
+    sat = sat_curve(fraction, int(np.median(stars)) - 1, limit, datasets * seeds)
+    return JammingPoint(task, P, d, seeds, tuple(stars), list(trained.values()), sat)
 
 
 class WidthSweep(NamedTuple):

@@ -26,10 +26,12 @@ CHECK_WIDTHS = (4, 8, 10, 12, 14, 16, 24, 48, 96)
 PRESETS: dict[str, dict] = {
     "check": {
         "P": (128, 256),
+        "d": 4,
         "seeds": 3,
         "datasets": 3,
         "sweep_task": "teacher",
         "sweep_P": 256,
+        "sweep_d": 8,
         "sweep_noise": 0.1,
         "widths": CHECK_WIDTHS,
         "ensemble": 10,
@@ -38,10 +40,12 @@ PRESETS: dict[str, dict] = {
     },
     "large": {
         "P": (128, 256, 512, 1024),
+        "d": 4,
         "seeds": 10,
         "datasets": 10,
         "sweep_task": "teacher",
         "sweep_P": 512,
+        "sweep_d": 8,
         "sweep_noise": 0.1,
         "widths": (*range(2, 33, 2), 40, 48, 64, 96, 128, 192, 256),
         "ensemble": 20,
@@ -67,9 +71,22 @@ class JammingStudy(NamedTuple):
                 "d": p.d,
                 "seeds": p.seeds,
                 "width_stars": list(p.width_stars),
-                "N_star": p.n_star,
-                "P_over_N_star": p.ratio,
-                "N_delta_over_N_first_stuck": p.stuck_fraction,
+                "N_star_definition": (
+                    "N_star_half: d times the width where the SAT fraction (runs at zero loss, "
+                    "pooled over data sets and initializations) crosses 1/2, interpolated; "
+                    "N_star_all: d times the mean over data sets of the smallest width whose "
+                    "runs all reach zero loss"
+                ),
+                "N_star_half": p.n_half,
+                "P_over_N_star_half": p.ratio_half,
+                "sat_widths": list(p.sat.widths),
+                "sat_fraction": list(p.sat.fraction),
+                "sat_runs_per_width": p.sat.runs,
+                "N_star_all": p.n_star,
+                "P_over_N_star_all": p.ratio,
+                "width_below_half": p.width_below_half,
+                "N_delta_over_N_below_half": p.stuck_fraction_half,
+                "N_delta_over_N_first_stuck_all": p.stuck_fraction,
                 "runs": [
                     {
                         "split": r.split,
@@ -83,7 +100,7 @@ class JammingStudy(NamedTuple):
                     }
                     for r in p.runs
                 ],
-                "gaps_first_stuck": [r.gaps.tolist() for r in p.first_stuck() if not r.zero_loss],
+                "gaps_below_half": [r.gaps.tolist() for r in p.below_half() if not r.zero_loss],
             }
             for p in self.points
         ]
@@ -116,12 +133,13 @@ def jamming_study(
     P: Sequence[int] = PRESETS["check"]["P"],
     *,
     task: str = "random",
-    d: int = 8,
+    d: int = 4,
     seeds: int = 3,
     datasets: int = 3,
     seed: int = 0,
     sweep_task: str | None = "teacher",
     sweep_P: int = 256,
+    sweep_d: int | None = 8,
     sweep_noise: float = 0.1,
     widths: Sequence[int] = CHECK_WIDTHS,
     ensemble: int = 10,
@@ -135,7 +153,15 @@ def jamming_study(
     client=None,
     progress=None,
 ) -> JammingStudy:
-    """N* by bisection at each P, then (``sweep_task`` not None) the test-error sweep.
+    """N* at each P (input dimension ``d``), then (``sweep_task`` not None) the test-error
+    sweep (input dimension ``sweep_d``; None: ``d``).
+
+    Why d = 4 for N* and 8 for the sweep (presets): P/N* is a large-N statement, and at the
+    check's P = 128 and 256 the transition has ~8-13 hidden units at d = 8 but ~16-32 at
+    d = 4 (P/d = 32-64 points per input dimension): measured, P/N*_1/2 drifts by ~20-25%
+    between P = 128 and 256 at d = 8 and by ~5% at d = 4 (README).  The test-error cusp
+    needs a learnable task with room for a rising and a decaying side; its widths are
+    chosen for d = 8.
 
     By default every run is trained here, in order, and stored as it finishes.  With
     ``jobs > 1`` local processes or a Dask ``client``, the searches (one unit per P)
@@ -149,7 +175,6 @@ def jamming_study(
         ([16], True)
     """
     common = {
-        "d": d,
         "seed": seed,
         "activation": activation,
         "max_evaluations": max_evaluations,
@@ -160,19 +185,21 @@ def jamming_study(
     jobs = check_int("jobs", jobs, 1)
     if jobs > 4 * available_cpus():
         raise InputError(f"jobs = {jobs} is above 4x the CPUs of this machine")
+    sweep_dim = d if sweep_d is None else sweep_d
     if client is not None or jobs > 1:
-        search_kw = {**common, "task": task, "seeds": seeds, "datasets": datasets}
+        search_kw = {**common, "task": task, "d": d, "seeds": seeds, "datasets": datasets}
         search_kw.pop("store")
         sweep_kw = None
         if sweep_task is not None:
             sweep_kw = {**search_kw, "task": sweep_task, "P": sweep_P, "widths": widths}
             sweep_kw.update(ensemble=ensemble, splits=splits, noise=sweep_noise, n_test=n_test)
+            sweep_kw["d"] = sweep_dim
             del sweep_kw["seeds"], sweep_kw["datasets"]
         points, sweep = run_study_units(
             P, search_kw, sweep_kw, store=store, client=client, jobs=jobs, progress=progress
         )
         return JammingStudy(points, sweep)
-    points = [find_jamming(p, task=task, seeds=seeds, datasets=datasets, **common) for p in P]
+    points = [find_jamming(p, task=task, d=d, seeds=seeds, datasets=datasets, **common) for p in P]
     sweep = None
     if sweep_task is not None:
         sweep = width_sweep(
@@ -183,6 +210,7 @@ def jamming_study(
             splits=splits,
             noise=sweep_noise,
             n_test=n_test,
+            d=sweep_dim,
             **common,
         )
     return JammingStudy(points, sweep)
