@@ -169,3 +169,23 @@ def test_predict_accepts_interior_kinks(d):
     assert const.regime("feature").beta == pytest.approx((d + 2) / (d - 1))
     with mpmath.workdps(20):
         assert reference_eigenvalue("relu-bias:b=0.3", d, 0, digits=10) > 0
+
+
+def test_entire_branches_skip_the_endpoint_series(monkeypatch):
+    """An entire phi has no singular term at t = +-1: its endpoint analysis must not
+    call sympy's series (exp(exp(exp(t))) took 15 CPU-s there, campaign of issue 9);
+    a phi with a sqrt / acos / |t| term still goes through it."""
+    import sympy as sp
+
+    from specbias.spectra import _singular
+
+    t = _singular.T
+    calls = []
+    real_series = sp.series
+    monkeypatch.setattr(sp, "series", lambda *a, **k: calls.append(a) or real_series(*a, **k))
+    points, end = _singular.analyse(sp.exp(sp.exp(sp.exp(t))) + sp.cos(t) ** 3 - t**7)
+    assert (points, end, calls) == ([], None, [])
+    for rough in (sp.sqrt(1 - t), sp.acos(t), sp.Abs(t) ** sp.Rational(3, 2), 1 / (2 + t)):
+        assert not _singular._entire(rough)
+    _singular.analyse(sp.sqrt(1 - t) + sp.exp(t))
+    assert calls  # the non-entire branch was expanded

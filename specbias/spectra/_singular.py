@@ -159,10 +159,29 @@ def _interior(expr: sp.Expr, t0: sp.Expr) -> SingularPoint | None:
     return None
 
 
+#: functions analytic on all of C: a branch built from them, t, numbers, sums, products
+#: and non-negative integer powers has no singular term anywhere
+_ENTIRE = (sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.erf)
+
+
+def _entire(expr: sp.Expr) -> bool:
+    """True when ``expr`` is visibly an entire function of t (sufficient, not necessary)."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow):
+            if not (node.exp.is_Integer and node.exp >= 0):
+                return False
+        elif isinstance(node, sp.Function) and not isinstance(node, _ENTIRE):
+            return False
+    return True
+
+
 def _endpoint(expr: sp.Expr, sign: int):
     """(g, A) of the first non-integer power (1 - sign t)^g at t = sign, or None."""
     end = sp.Integer(sign)
-    terms = _terms(_branch(expr, end - sign * _DELTA), end - sign * _S, f"t = {sign}")
+    branch = _branch(expr, end - sign * _DELTA)
+    if _entire(branch):  # no singular term; spares sympy's series of exp(exp(exp(t)))
+        return None  # (15 CPU-s for a result known in advance)
+    terms = _terms(branch, end - sign * _S, f"t = {sign}")
     for p in sorted(terms):
         if not p.is_integer and abs(_num(terms[p])) > 0:
             return p, _num(terms[p])
