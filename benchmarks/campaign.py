@@ -99,6 +99,13 @@ CLI = [
     ("hessian regime bogus", "hessian --d 3 --n 20 --width 8 --regime bogus", "bad"),
     ("jamming task bogus", "jamming --P 16 --d 3 --task bogus", "bad"),
     ("fluct widths bogus", "fluctuations --widths a,b --d 3 --n 16", "bad"),
+    # --- sweep executors of fluctuations, jamming, check (issue 14)
+    ("fluct scheduler bogus", "fluctuations --widths 16,32 --d 3 --n 16 --scheduler x", "bad"),
+    ("jamming scheduler bogus", "jamming --P 16 --d 3 --scheduler tcp:/", "bad"),
+    ("jamming scheduler local:0", "jamming --P 16 --d 3 --scheduler local:0", "bad"),
+    ("jamming jobs+scheduler", "jamming --P 16 --d 3 --jobs 2 --scheduler local:1", "bad"),
+    ("check scheduler bogus", "check --only geiger_2019 --scheduler nope", "bad"),
+    ("check scheduler unreachable", "check --only nope --scheduler tcp://10.255.255.1:1", "bad"),
     ("dd activation expr", "double-descent --d 20 --n 30 --N 10 --activation expr:t**2", "any"),
     # --- item 2: blowups within documented limits
     ("curve laplace n 1e6", "curve --kernel laplace --d 3 --nu 2 --n 10:1000000:10", "any"),
@@ -389,6 +396,11 @@ SIZE_OPTS = [
     ("jamming seeds", "jamming --P 16 --d 3 --datasets 1 --sweep-P 16 --widths 2,4 --seeds {}"),
     ("jamming P", "jamming --d 3 --seeds 1 --datasets 1 --sweep-P 16 --widths 2,4 --P {}"),
     ("jamming ensemble", "jamming --P 16 --d 3 --sweep-P 16 --widths 2,4 --ensemble {}"),
+    (
+        "jamming jobs",
+        "jamming --P 16 --d 3 --seeds 1 --datasets 1 --sweep-P 16 --widths 2,4 --jobs {}",
+    ),
+    ("fluct jobs", "fluctuations --widths 16,32 --widths2 8,16 --d 3 --n 16 --members 2 --jobs {}"),
     ("dd d", "double-descent --n 30 --N 10,60 --json --d {}"),
     ("dd n", "double-descent --d 20 --N 10,60 --json --n {}"),
     ("dd simulate", "double-descent --d 20 --n 30 --N 10,60 --json --simulate {}"),

@@ -103,7 +103,7 @@ def fluctuations(
             seed=seed,
             store=store,
             allow_large=allow_large,
-            jobs=workers or jobs or 1,
+            jobs=workers or (1 if jobs is None else jobs),
             client=client,
             progress=bar,
         )

@@ -278,7 +278,7 @@ def jamming(
                 max_evaluations=max_evaluations,
                 store=db,
                 allow_large=allow_large,
-                jobs=jobs or 1,
+                jobs=1 if jobs is None else jobs,
                 client=client,
                 progress=bar,
             )

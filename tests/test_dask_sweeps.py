@@ -180,6 +180,14 @@ def test_too_many_jobs():
         fluctuations(**FLUCT, jobs=100_000)
 
 
+@pytest.mark.parametrize("command", ["jamming --P 16 --d 3", "fluctuations --d 3 --n 16"])
+def test_zero_jobs_refused(command, tmp_path, monkeypatch):
+    """--jobs 0 is a bad input (it once fell back to one process and exited 0)."""
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, [*command.split(), "--jobs", "0"])
+    assert res.exit_code == 1 and "jobs >= 1" in res.output
+
+
 # -- slow: a LocalCluster of two workers ------------------------------------------------
 @pytest.fixture(scope="module")
 def client():
