@@ -98,3 +98,38 @@ def _new_columns(theta: np.ndarray, new: np.ndarray) -> np.ndarray:
     if not keep:
         raise AccuracyError("column generation stalled: violating neurons already in dictionary")
     return np.array(keep)
+
+
+# ------------------------------------------------------------------------------------
+# pricing effort per round
+# "single": the fixed effort of the first column generation (at most POLISH_SINGLE
+# polished end points per search, every violator added); "batch": polish
+# BATCH_POLISH * n end points and add the BATCH_ADD * n best violators a round, so
+# that all n atoms can move to their new cell maxima in one round (floors BATCH_MIN,
+# BATCH_MIN / 2 for small n).  Measured at d = 5, n = 256 (smooth teacher,
+# interior-point master, heuristic loop only): 40 rounds -> 26
+# (benchmarks/bench_feature_limit.py for whole certified fits).
+POLISH_SINGLE = 256
+BATCH_POLISH = 4
+BATCH_ADD = 2
+BATCH_MIN = 64
+PRICINGS = ("single", "batch")
+
+
+def pricing_effort(pricing: str, n: int) -> tuple[int, int | None]:
+    """(end points polished per search, cap on new columns per round or None).
+
+    Examples:
+        >>> pricing_effort("single", 1024), pricing_effort("batch", 1024)
+        ((256, None), (4096, 2048))
+    """
+    if pricing == "batch":
+        return max(BATCH_MIN, BATCH_POLISH * n), max(BATCH_MIN // 2, BATCH_ADD * n)
+    return POLISH_SINGLE, None
+
+
+def _violators(theta, cand, val, tol, max_add) -> np.ndarray:
+    """New columns: candidates with value > 1 + tol (sorted, so the best first), at
+    most ``max_add`` of them (None: all), not already in ``theta``."""
+    new = cand[val > 1.0 + tol]
+    return _new_columns(theta, new if max_add is None else new[:max_add])
