@@ -21,7 +21,9 @@ Each fit runs in its own worker process (numba caches warmed first), killed afte
 ``--cap`` seconds of wall time (printed as "> cap": it stalls there).  Columns:
 wall seconds, CPU seconds of the worker (all threads; the machine is shared, so
 CPU time is the load-independent figure), rounds, l1 norm, certified lower bound,
-relative duality gap (l1 - lower) / l1 and n_A; the relative l1 difference of the
+relative duality gap (l1 - lower) / l1, n_A and the CPU seconds spent in the
+restricted master (solves and crossover), the pricing searches and the branch and
+bound; the relative l1 difference of the
 first and the last route (both are the continuum optimum up to the certified gap)
 and the CPU-time ratio first / last.
 """
@@ -39,14 +41,37 @@ from bench_limits import _run_capped, d5_labels, jit_seconds
 from specbias.validation import _limits as L
 
 
+def _timed(fn, key: str, acc: dict):
+    """``fn`` that adds its CPU seconds (all threads) to ``acc[key]``."""
+
+    def wrapper(*args, **kwargs):
+        c0 = time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            acc[key] += time.process_time() - c0
+
+    return wrapper
+
+
 def fit(n: int, route: str) -> dict:
     master, pricing = route.split(":")
     x, y = d5_labels(n)
+    acc = {"lp": 0.0, "pricing": 0.0, "bb": 0.0}
+    cls = L.MASTERS[master]
+    saved = (L.dual_search, L.local_search, L.sup_abs_dual, cls.solve, cls.finish)
+    L.dual_search, L.local_search = (_timed(f, "pricing", acc) for f in saved[:2])
+    L.sup_abs_dual = _timed(saved[2], "bb", acc)
+    cls.solve, cls.finish = (_timed(f, "lp", acc) for f in saved[3:])
     t0, c0 = time.perf_counter(), time.process_time()
-    out = L.min_variation_norm_interpolation(
-        x, y, rng=np.random.default_rng(1), certify=True, master=master, pricing=pricing
-    )
+    try:
+        out = L.min_variation_norm_interpolation(
+            x, y, rng=np.random.default_rng(1), certify=True, master=master, pricing=pricing
+        )
+    finally:
+        L.dual_search, L.local_search, L.sup_abs_dual, cls.solve, cls.finish = saved
     return {
+        **acc,
         "wall": time.perf_counter() - t0,
         "cpu": time.process_time() - c0,
         "rounds": out.rounds,
@@ -59,10 +84,11 @@ def fit(n: int, route: str) -> dict:
 
 def _cells(r: dict | None, cap: float) -> str:
     if r is None:
-        return f"> {cap:.0f} s (stalled) | | | | | | "
+        return f"> {cap:.0f} s (stalled) | | | | | | | "
     return (
         f"{r['wall']:.1f} s | {r['cpu']:.1f} s | {r['rounds']} | {r['l1']:.6f} | "
-        f"{r['lower']:.6f} | {r['gap']:.1e} | {r['n_atoms']}"
+        f"{r['lower']:.6f} | {r['gap']:.1e} | {r['n_atoms']} | "
+        f"{r['lp']:.0f} / {r['pricing']:.0f} / {r['bb']:.0f}"
     )
 
 
@@ -73,13 +99,13 @@ def main() -> None:
     parser.add_argument("--routes", nargs="+", default=["simplex:single", "ipm:batch"])
     args = parser.parse_args()
     print(f"# {os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.2f}")
-    head = ": wall | CPU | rounds | l1 | cert. lower | gap | n_A"
+    head = ": wall | CPU | rounds | l1 | cert. lower | gap | n_A | CPU-s LP / pricing / B&B"
     print(
         "\n| d = 5, certify=True"
         + "".join(f" | {m}{head}" for m in args.routes)
         + " | l1 diff | CPU ratio |"
     )
-    print("| --- " * (1 + 7 * len(args.routes) + 2) + "|")
+    print("| --- " * (1 + 8 * len(args.routes) + 2) + "|")
     pool = ProcessPoolExecutor(max_workers=1)
     pool.submit(jit_seconds).result()  # warm the worker's numba cache
     for n in args.sizes:

@@ -60,7 +60,7 @@ def test_violators_are_the_best_candidates_not_in_the_pool():
     new = _violators(theta, cand[1:], val[1:], 1e-6, max_add=1)
     np.testing.assert_array_equal(new, cand[1:2])
     assert len(_violators(theta, cand[1:], val[1:], 1e-6, max_add=None)) == 2
-    assert pricing_effort("batch", 8) == (64, 32)
+    assert pricing_effort("batch", 8) == (64, 64)
 
 
 def test_unknown_pricing_is_rejected():

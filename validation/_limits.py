@@ -48,6 +48,7 @@ from ._colgen import (  # some re-exported for the benchmarks and tests
     _starts,
     _violation,
     _violators,
+    heuristic_tol,
     pricing_effort,
 )
 
@@ -243,8 +244,7 @@ def min_variation_norm_interpolation(
 
     Restricted master (``master``, :mod:`._master`): ``"simplex"`` (default,
     :class:`._simplex.L1Simplex` from the previous basis) or ``"ipm"`` (dense
-    interior point :func:`._ipm.l1_interior_point` per round, then a crossover; d = 5,
-    n = 256, certified: 27 CPU-s against 42; ``benchmarks/bench_feature_limit.py``).
+    interior point :func:`._ipm.l1_interior_point` per round, then a crossover).
 
     Cost (one core, d = 3, smooth teacher): n = 128 about 2.5 s, n = 256 about 8 s,
     n = 512 about a minute; d = 5 with ``certify=True``: ``bench_feature_limit.py``.
@@ -279,7 +279,8 @@ def min_variation_norm_interpolation(
         max_boxes: cap budget of each branch and bound.
         master: restricted-master LP solver, ``"simplex"`` or ``"ipm"`` (see above).
         pricing: ``"single"`` (256 search end points polished, all violators added)
-            or ``"batch"`` (4 n polished, the 2 n best added; see Pricing above).
+            or ``"batch"`` (4 n polished, the 4 n best added; with ``certify`` branch
+            and bound from a search violation <= certify_tol / 4; :mod:`._colgen`).
 
     Returns:
         :class:`VariationNormFit` (``dual_violation`` and ``lower_bound`` come from the
@@ -333,6 +334,7 @@ def min_variation_norm_interpolation(
         theta = np.vstack(parts)
 
     polish, max_add = pricing_effort(pricing, n)
+    search_tol = heuristic_tol(pricing, tol, certify_tol)
     with threadpool_limits(1, user_api="blas"):
         lp = MASTERS[master](theta, xtr, ys, rng, method)
         rounds = 0
@@ -349,7 +351,7 @@ def min_variation_norm_interpolation(
             sgn = np.sign(coef[support])
             near = local_search(lam, xtr, theta[support], sgn, rng=rng, polish=polish)
             cand, val = sorted_distinct(np.vstack([cand, near[0]]), np.concatenate([val, near[1]]))
-            if _violation(val) <= tol:
+            if _violation(val) <= (search_tol if certify else tol):
                 if certify:  # global: branch and bound, violators polished on their cells
                     at = 1.0 + certify_tol
                     bb = dict(rtol=certify_tol, prune_at=at, record_at=at, max_boxes=max_boxes)
