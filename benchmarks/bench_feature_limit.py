@@ -14,8 +14,11 @@ points, one fit of ``min_variation_norm_interpolation(..., certify=True)`` per
   (~20 BLAS-3 iterations of n^2 M flops, pool capped at 6 n), then a crossover to a
   basic solution;
 * ``ipm:batch`` (new) -- the same master, with batched pricing: 4 n search end
-  points polished on their cells and the 2 n best violators added per round, so
-  every atom can move in one round (``validation/_colgen.py``, ``pricing_effort``).
+  points polished on their cells and the 4 n best violators added per round, so
+  every atom can move in one round, and the branch and bound called once the search
+  finds nothing above certify_tol / 4 (``validation/_colgen.py``);
+* ``master:pricing:tol`` -- the same with ``certify_tol=tol`` (default 1e-3): e.g.
+  ``ipm:batch:1e-2`` proves max|g| <= 1.01, a gap of about 1e-2.
 
 Each fit runs in its own worker process (numba caches warmed first), killed after
 ``--cap`` seconds of wall time (printed as "> cap": it stalls there).  Columns:
@@ -55,7 +58,8 @@ def _timed(fn, key: str, acc: dict):
 
 
 def fit(n: int, route: str) -> dict:
-    master, pricing = route.split(":")
+    master, pricing, *rest = route.split(":")
+    certify_tol = float(rest[0]) if rest else L.CERTIFY_TOL
     x, y = d5_labels(n)
     acc = {"lp": 0.0, "pricing": 0.0, "bb": 0.0}
     cls = L.MASTERS[master]
@@ -66,7 +70,13 @@ def fit(n: int, route: str) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     try:
         out = L.min_variation_norm_interpolation(
-            x, y, rng=np.random.default_rng(1), certify=True, master=master, pricing=pricing
+            x,
+            y,
+            rng=np.random.default_rng(1),
+            certify=True,
+            certify_tol=certify_tol,
+            master=master,
+            pricing=pricing,
         )
     finally:
         L.dual_search, L.local_search, L.sup_abs_dual, cls.solve, cls.finish = saved

@@ -275,12 +275,11 @@ def min_variation_norm_interpolation(
             below 1 + certify_tol - |g|: about 5e6 caps at d = 5, n = 128 and 1e7
             at n = 256 (growing about like n); budget ``max_boxes`` (beyond it
             U = inf and the lower bound is 0).
-        certify_tol: relative tolerance of the certificate (see ``certify``).
+        certify_tol: tolerance of the certificate (``certify``); bracket resolved to <= 1e-3.
         max_boxes: cap budget of each branch and bound.
         master: restricted-master LP solver, ``"simplex"`` or ``"ipm"`` (see above).
-        pricing: ``"single"`` (256 search end points polished, all violators added)
-            or ``"batch"`` (4 n polished, the 4 n best added; with ``certify`` branch
-            and bound from a search violation <= certify_tol / 4; :mod:`._colgen`).
+        pricing: ``"single"`` (256 search end points polished, all violators added) or
+            ``"batch"`` (4 n, the 4 n best, branch and bound earlier; :mod:`._colgen`).
 
     Returns:
         :class:`VariationNormFit` (``dual_violation`` and ``lower_bound`` come from the
@@ -354,8 +353,9 @@ def min_variation_norm_interpolation(
             if _violation(val) <= (search_tol if certify else tol):
                 if certify:  # global: branch and bound, violators polished on their cells
                     at = 1.0 + certify_tol
-                    bb = dict(rtol=certify_tol, prune_at=at, record_at=at, max_boxes=max_boxes)
-                    bound = sup_abs_dual(xtr, lam, candidates=theta[support], **bb)
+                    bb = dict(prune_at=at, record_at=at, max_boxes=max_boxes)
+                    rtol = min(certify_tol, CERTIFY_TOL)  # resolution of the bracket
+                    bound = sup_abs_dual(xtr, lam, candidates=theta[support], rtol=rtol, **bb)
                     cand, val = _polish_records(bound, xtr, lam)
                 else:
                     more["restarts"] = verify_restarts
