@@ -106,16 +106,18 @@ def _new_columns(theta: np.ndarray, new: np.ndarray) -> np.ndarray:
 # polished end points per search, every violator added); "batch": polish
 # BATCH_POLISH * n end points and add the BATCH_ADD * n best violators a round, so
 # that all n atoms can move to their new cell maxima in one round (floor BATCH_MIN
-# for small n).  Measured at d = 5, n = 256 (smooth teacher, interior-point master,
-# heuristic loop only): 40 rounds -> 25.
+# for small n).  Measured at d = 5 (smooth teacher, interior-point master,
+# benchmarks/bench_feature_limit.py): rounds 40 -> 18 at n = 256, 62 -> 25 at n = 512.
 POLISH_SINGLE = 256
 BATCH_POLISH = 4
 BATCH_ADD = 4
 BATCH_MIN = 64
 # With certify=True the batch route calls the branch and bound as soon as the heuristic
-# search finds no violation above HEURISTIC_FRACTION * certify_tol: on the same
-# teacher the heuristic's "1e-6" dual still had max|g| - 1 = 5e-3 (the branch and
-# bound finds it), so the rounds from 1e-3 down to 1e-6 (40% of them) bought nothing.
+# search finds no violation above HEURISTIC_FRACTION * certify_tol (the heuristic's
+# "1e-6" dual still had max|g| - 1 = 1.5e-3..5e-3 on the same teacher, found by the
+# branch and bound).  Pays off with certify_tol = 1e-2 (n = 512: 18 rounds, 105 CPU-s);
+# with 1e-3 it costs extra branch-and-bound calls (n = 256: 29 CPU-s of it, against 10
+# when the search goes down to 1e-6 first).
 HEURISTIC_FRACTION = 0.25
 PRICINGS = ("single", "batch")
 
