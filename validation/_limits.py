@@ -40,12 +40,16 @@ from ..spectra import Kernel
 from ..spectra import kernel as parse_kernel
 from ._capbound import sup_abs_dual
 from ._colgen import (  # some re-exported for the benchmarks and tests
+    PRICINGS,
     _dense_dictionary,
-    _new_columns,
+    _new_columns,  # noqa: F401 (re-exported for the benchmarks and tests)
     _polish,
     _polish_records,
     _starts,
     _violation,
+    _violators,
+    heuristic_tol,
+    pricing_effort,
 )
 
 # re-exported: these helpers lived here before the split into _gram
@@ -211,6 +215,7 @@ def min_variation_norm_interpolation(
     certify_tol: float = CERTIFY_TOL,
     max_boxes: int = 400_000_000,
     master: str = "simplex",
+    pricing: str = "single",
 ) -> VariationNormFit:
     """Minimum variation-norm (l1 over ReLU neurons) interpolant of ``(x_train, y_train)``.
 
@@ -239,15 +244,11 @@ def min_variation_norm_interpolation(
 
     Restricted master (``master``, :mod:`._master`): ``"simplex"`` (default,
     :class:`._simplex.L1Simplex` from the previous basis) or ``"ipm"`` (dense
-    interior point :func:`._ipm.l1_interior_point` per round, then a crossover; d = 5,
-    n = 256, certified: 27 CPU-s against 42; ``benchmarks/bench_feature_limit.py``).
+    interior point :func:`._ipm.l1_interior_point` per round, then a crossover).
 
-    Cost (one core, d = 3, smooth teacher): n = 128 about 2.5 s, n = 256 about
-    8 s, n = 512 about a minute; d = 5 with ``certify=True``, n = 256: 40-60 s
-    on 2 loaded cores (pivots ~ 80 n in all, each O(n M); one branch and bound
-    ~15 s); see ``benchmarks/bench_limits.py --d5``.  BLAS runs
-    single-threaded inside (the pivots are matrix-vector products, where thread
-    hand-offs cost more than they save).
+    Cost (one core, d = 3, smooth teacher): n = 128 about 2.5 s, n = 256 about 8 s,
+    n = 512 about a minute; d = 5 with ``certify=True``: ``bench_feature_limit.py``.
+    BLAS runs single-threaded inside (thread hand-offs cost more than they save).
 
     The returned network has n_A <= n atoms: an optimal basic solution of the LP has
     at most n nonzeros (n equality constraints).  The active coefficients are
@@ -274,9 +275,11 @@ def min_variation_norm_interpolation(
             below 1 + certify_tol - |g|: about 5e6 caps at d = 5, n = 128 and 1e7
             at n = 256 (growing about like n); budget ``max_boxes`` (beyond it
             U = inf and the lower bound is 0).
-        certify_tol: relative tolerance of the certificate (see ``certify``).
+        certify_tol: tolerance of the certificate (``certify``); bracket resolved to <= 1e-3.
         max_boxes: cap budget of each branch and bound.
         master: restricted-master LP solver, ``"simplex"`` or ``"ipm"`` (see above).
+        pricing: ``"single"`` (256 search end points polished, all violators added) or
+            ``"batch"`` (4 n, the 4 n best, branch and bound earlier; :mod:`._colgen`).
 
     Returns:
         :class:`VariationNormFit` (``dual_violation`` and ``lower_bound`` come from the
@@ -308,6 +311,8 @@ def min_variation_norm_interpolation(
         raise InputError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if master not in MASTERS:
         raise InputError(f"master must be one of {sorted(MASTERS)}, got {master!r}")
+    if pricing not in PRICINGS:
+        raise InputError(f"pricing must be one of {list(PRICINGS)}, got {pricing!r}")
     if method == "colgen" and rng is None:
         raise InputError("column generation needs rng=np.random.default_rng(seed)")
     if not (tol > 0 and max_rounds >= 1 and min(restarts, verify_restarts, ascent_steps) >= 1):
@@ -327,6 +332,8 @@ def min_variation_norm_interpolation(
             parts += [perp, -perp]
         theta = np.vstack(parts)
 
+    polish, max_add = pricing_effort(pricing, n)
+    search_tol = heuristic_tol(pricing, tol, certify_tol)
     with threadpool_limits(1, user_api="blas"):
         lp = MASTERS[master](theta, xtr, ys, rng, method)
         rounds = 0
@@ -335,29 +342,24 @@ def min_variation_norm_interpolation(
             theta = lp.theta
             rounds += 1
             starts, signs = _starts(theta, coef, lam, xtr)
-            cand, val = dual_search(
-                lam, xtr, starts, signs, rng=rng, restarts=restarts, steps=ascent_steps
-            )
+            more = {"rng": rng, "steps": ascent_steps, "polish": polish, "restarts": restarts}
+            cand, val = dual_search(lam, xtr, starts, signs, **more)
             if method == "dictionary":
                 break
             support = coef != 0
-            near = local_search(lam, xtr, theta[support], np.sign(coef[support]), rng=rng)
+            sgn = np.sign(coef[support])
+            near = local_search(lam, xtr, theta[support], sgn, rng=rng, polish=polish)
             cand, val = sorted_distinct(np.vstack([cand, near[0]]), np.concatenate([val, near[1]]))
-            if _violation(val) <= tol:
+            if _violation(val) <= (search_tol if certify else tol):
                 if certify:  # global: branch and bound, violators polished on their cells
-                    bound = sup_abs_dual(
-                        xtr,
-                        lam,
-                        candidates=theta[support],
-                        rtol=certify_tol,
-                        prune_at=1.0 + certify_tol,
-                        record_at=1.0 + certify_tol,
-                        max_boxes=max_boxes,
-                    )
+                    at = 1.0 + certify_tol
+                    bb = dict(prune_at=at, record_at=at, max_boxes=max_boxes)
+                    rtol = min(certify_tol, CERTIFY_TOL)  # resolution of the bracket
+                    bound = sup_abs_dual(xtr, lam, candidates=theta[support], rtol=rtol, **bb)
                     cand, val = _polish_records(bound, xtr, lam)
                 else:
-                    more = {"restarts": verify_restarts, "steps": ascent_steps}
-                    cand, val = dual_search(lam, xtr, starts, signs, rng=rng, **more)
+                    more["restarts"] = verify_restarts
+                    cand, val = dual_search(lam, xtr, starts, signs, **more)
                 if _violation(val) <= tol:
                     break
             if rounds >= max_rounds:
@@ -366,7 +368,7 @@ def min_variation_norm_interpolation(
                     f"(dual violation {_violation(val):.2e} > tol {tol:.0e})"
                 )
             lp.prune(coef, lam)
-            lp.add(_new_columns(lp.theta, cand[val > 1.0 + tol]))
+            lp.add(_violators(lp.theta, cand, val, tol, max_add))
         theta, coef = lp.finish()
 
     violation = _violation(val)
