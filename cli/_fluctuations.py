@@ -84,11 +84,15 @@ def fluctuations(
         raise specbias.InputError(f"--depths must be 1, 2 or 1,2, got {depths!r}") from None
     plan = {1: _widths(widths, "--widths"), 2: _widths(widths2, "--widths2")}
     check_jobs(scheduler, jobs)
-    # JAX and numba load only once the options parse (a refusal stays fast)
+    from specbias.validation._fluctuations_sizes import HINGE_STEPS, check_study
+
+    check_study(  # sizes and budgets before JAX and numba load (a refusal stays fast)
+        {k: v for k, v in plan.items() if k in ds}, ds, members, d, n, n_test, alpha, seed,
+        HINGE_STEPS, teacher, classify, 1 if jobs is None else jobs, allow_large,
+    )  # fmt: skip
     from specbias.validation import fluctuations as run
     from specbias.validation._fluctuations_plot import plot_fluctuations
 
-    check_jobs(scheduler, jobs)
     with executor(scheduler) as (client, workers), ProgressBar(enabled=not json) as bar:
         result = run(
             {k: v for k, v in plan.items() if k in ds},

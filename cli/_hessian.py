@@ -130,10 +130,16 @@ def hessian(
     ] = False,
 ) -> None:
     """Hessian outliers (predicted mu_k(ntk) x N(d,k) vs measured) and bulk (arXiv 1706.04454)."""
-    from specbias.validation import hessian_experiment
+    from specbias.validation._hessian_sizes import check_sizes
 
     if plot is not None:
         check_output_path(plot, "--plot", PLOT_FORMATS)
+    check_sizes(  # sizes and budgets before JAX loads (a refusal stays fast)
+        d, n, width, regime=regime, top=top, method=method, train=train, max_steps=400,
+        allow_large=allow_large,
+    )  # fmt: skip
+    from specbias.validation import hessian_experiment
+
     report = hessian_experiment(
         d,
         n,

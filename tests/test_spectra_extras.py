@@ -90,6 +90,9 @@ def test_import_does_not_load_heavy_modules():
         ["validate", "--preset", "smoke", "--jobs", "100000"],
         ["validate", "--d", "3", "--nu", "2", "--n-test", "1000000000"],
         ["fluctuations", "--widths", "a,b"],
+        ["fluctuations", "--members", "100000000000000000000"],
+        ["hessian", "--d", "3", "--n", "20", "--width", "100000000000000000000"],
+        ["hessian", "--regime", "bogus"],
         ["jamming", "--d", "0"],
     ],
 )

@@ -41,7 +41,6 @@ bootstrap over members (the mean ``fbar`` is held fixed in the resampling; its o
 from __future__ import annotations
 
 import contextlib
-import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -50,23 +49,21 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._budget import check_memory, check_time
 from .._errors import InputError
 from . import _fluctuations_net as net
-from ._checks import check_int
 from ._fit import fit_power_law
 from ._fluctuations_hinge import HINGE_STEPS, hinge_flow
+from ._fluctuations_sizes import FLOPS as FLOPS
+from ._fluctuations_sizes import check_study
 from ._limits import gram_matrix, kernel_regression
 from ._map import map_units
-from ._schedule import available_cpus, x64_enabled
+from ._schedule import x64_enabled
 from ._sphere import sample_sphere_np
 from ._store import ResultStore
 from ._targets_sample import sample_target
 
 #: Predicted variance slopes (d log var / d log x) against width and parameter count.
 PREDICTED = {("width", 1): -1.0, ("width", 2): -1.0, ("params", 1): -1.0, ("params", 2): -0.5}
-#: Floating-point operations per second assumed by the time budget (2 busy cores).
-FLOPS = 2e9
 
 
 @dataclass(frozen=True)
@@ -150,12 +147,10 @@ def fluctuations(
         >>> [row["width"] for row in r.rows], r.fits[0].against
         ([8, 16], 'width')
     """
-    plan, cfg = _check(widths, depths, members, d, n, n_test, alpha, seed, hinge_steps)
-    cfg.update(teacher=teacher, classify=bool(classify))
-    jobs = check_int("jobs", jobs, 1)
-    if jobs > 4 * available_cpus():
-        raise InputError(f"jobs = {jobs} is above 4x the CPUs of this machine")
-    _budget(plan, cfg, allow_large, workers=jobs)
+    plan, cfg, jobs = check_study(
+        widths, depths, members, d, n, n_test, alpha, seed, hinge_steps, teacher, classify,
+        jobs, allow_large,
+    )  # fmt: skip
     rng = np.random.default_rng(seed)
     x = sample_sphere_np(n, d, rng=rng)
     x_test = sample_sphere_np(n_test, d, rng=rng)
@@ -315,51 +310,5 @@ def _fits(depth, widths, d, per, rng, n_boot) -> list[FluctuationFit]:
 
 
 # ------------------------------------------------------------------------------------
-def _check(widths, depths, members, d, n, n_test, alpha, seed, hinge_steps):
-    depths = [net.check_depth(v) for v in depths]
-    if not depths or len(set(depths)) != len(depths):
-        raise InputError(f"depths must be distinct values among 1, 2, got {depths!r}")
-    plan = {}
-    for depth in depths:
-        hs = widths.get(depth) if isinstance(widths, Mapping) else widths
-        if hs is None:
-            raise InputError(f"no widths given for depth {depth}")
-        hs = [check_int("width", h, 1) for h in hs]
-        if len(hs) < 2 or any(b <= a for a, b in itertools.pairwise(hs)):
-            raise InputError(f"need >= 2 strictly increasing widths, got {hs}")
-        plan[depth] = hs
-    if alpha is not None and not (isinstance(alpha, (int, float)) and 0 < alpha < np.inf):
-        raise InputError(f"alpha must be None (lazy limit) or a finite number > 0, got {alpha!r}")
-    cfg = {
-        "members": check_int("members", members, 2),
-        "d": check_int("d", d, 2),
-        "n": check_int("n", n, 2),
-        "n_test": check_int("n_test", n_test, 1),
-        "alpha": None if alpha is None else float(alpha),
-        "seed": check_int("seed", seed, 0),
-        "hinge_steps": check_int("hinge_steps", hinge_steps, 1),
-    }
-    return plan, cfg
-
-
-def _budget(plan, cfg, allow_large, workers=1) -> None:
-    """Refuse sizes over the memory or time budget before any work starts (the
-    memory of ``workers`` processes measuring at once on this machine)."""
-    e, d, n, m = cfg["members"], cfg["d"], cfg["n"], cfg["n_test"]
-    peak, flops = 0.0, 0.0
-    for depth, hs in plan.items():
-        for h in hs:
-            per_member = (n + m) * h * (d + 2 * (depth - 1) * h) + 3 * (n + m) * n * h
-            flops += 2.0 * e * per_member
-            if cfg["classify"]:
-                flops += 2.0 * e * cfg["hinge_steps"] * n * n
-            weights = 8.0 * (h * d + (depth - 1) * h * h + h)
-            acts = 8.0 * 8 * (n + m) * h
-            peak = max(peak, 4 * weights + acts + 8.0 * e * (m + n) * n)
-    what = f"fluctuations widths={dict(plan)} members={e} n={n} n_test={m}"
-    check_memory(workers * peak, what, allow_large=allow_large)
-    check_time(flops / FLOPS, what, allow_large=allow_large)
-
-
 def _open(path):
     return contextlib.nullcontext() if path is None else ResultStore(path)

@@ -33,8 +33,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 
-#: Default Euler steps of :func:`hinge_flow`.
-HINGE_STEPS = 4000
+from ._fluctuations_sizes import HINGE_STEPS as HINGE_STEPS
 
 
 @partial(jax.jit, static_argnames=("steps",))

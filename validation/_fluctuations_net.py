@@ -56,16 +56,8 @@ import jax
 import jax.numpy as jnp
 
 from .._errors import InputError
-
-DEPTHS = (1, 2)
-"""Supported numbers of hidden layers."""
-
-
-def check_depth(depth) -> int:
-    """``depth`` as an int in :data:`DEPTHS` (:class:`~specbias.InputError` otherwise)."""
-    if depth not in DEPTHS or isinstance(depth, bool):
-        raise InputError(f"depth (hidden layers) must be 1 or 2, got {depth!r}")
-    return int(depth)
+from ._fluctuations_sizes import DEPTHS as DEPTHS
+from ._fluctuations_sizes import check_depth as check_depth
 
 
 def param_count(depth: int, width: int, d: int) -> int:

@@ -55,11 +55,12 @@ from .._budget import check_memory
 from .._errors import InputError
 from ._checks import check_int
 from ._flow import tangent_gram
+
+#: largest parameter count for which ``method="auto"`` builds the full Hessian
+from ._hessian_sizes import FULL_MAX as FULL_MAX
 from ._lanczos import lanczos_top, slq_nodes, smoothed_density
 from ._network import NetConfig, Params, check_config, learning_rate_scale, mse_loss
 
-#: largest parameter count for which ``method="auto"`` builds the full Hessian
-FULL_MAX = 2500
 #: eigenvalues below ``RANK_RTOL * lambda_max`` count as zero in the rank
 RANK_RTOL = 1e-9
 #: Lanczos Ritz values count as converged when the residual is below this * lambda_max

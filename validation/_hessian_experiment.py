@@ -21,23 +21,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._budget import check_memory, check_time
 from .._errors import InputError
 from ._checks import check_int
 from ._flow import train_flow
 from ._hessian import (
-    FULL_MAX,
     HessianSpectrum,
     gauss_newton_spectrum,
     hessian_spectrum,
-    n_params,
     numerical_rank,
 )
 from ._hessian_outliers import OutlierGroup, compare_groups, gap_groups, predicted_outliers
+from ._hessian_sizes import REGIMES as REGIMES
+from ._hessian_sizes import check_sizes
 from ._network import NetConfig, init_params, mse_loss
 from ._sphere import sample_sphere
-
-REGIMES = {"lazy": 1.0, "feature": 0.0}
 
 
 class HessianPoint(NamedTuple):
@@ -128,17 +125,6 @@ def _data(data: str, n: int, d: int, key):
     raise InputError(f"data must be 'sphere' or 'blobs:K', got {data!r}")
 
 
-def _seconds(cfg: NetConfig, n: int, top: int, method: str, train: bool, max_steps: int):
-    """Pessimistic run time: Hessian-vector products (each ~3 passes, ~1e-9 s per
-    multiply-add on one loaded core) for Lanczos or the full Hessian, plus training."""
-    m = n_params(cfg)
-    full = method == "full" or (method == "auto" and m <= FULL_MAX)
-    hvps = m if full else max(3 * top, top + 60) + 4 * 60
-    pass_cost = 3e-9 * n * cfg.width * (cfg.d + 1)
-    train_cost = max_steps * (n * n * cfg.width * cfg.d + n**3) * 1e-9 if train else 0.0
-    return (1 + train) * hvps * pass_cost + train_cost
-
-
 def hessian_experiment(
     d: int,
     n: int,
@@ -164,27 +150,11 @@ def hessian_experiment(
         >>> r.points[0].gn_rank, r.points[0].hessian.method  # min(n, H d) = 24
         (24, 'full')
     """
-    if regime not in REGIMES:
-        raise InputError(f"regime must be one of {', '.join(REGIMES)}, got {regime!r}")
+    n, top = check_sizes(
+        d, n, width, regime=regime, top=top, method=method, train=train,
+        max_steps=max_steps, allow_large=allow_large,
+    )  # fmt: skip
     cfg = NetConfig(width, d, xi=REGIMES[regime])
-    n = check_int("n", n, 2)
-    if top is None:  # the degree <= 2 harmonics and 5 more, at most every parameter
-        top = min(1 + d + (d + 2) * (d - 1) // 2 + 5, n_params(cfg))
-    top = check_int("top", top, 1)
-    if top > n_params(cfg):
-        raise InputError(f"top = {top} exceeds the number of parameters M = {n_params(cfg)}")
-    # the Gauss-Newton route holds the n x n tangent Gram (and its eigendecomposition),
-    # the Hessian routes the n x H hidden activations: checked before any JAX work
-    check_memory(
-        {"tangent Gram (3 n^2)": 24.0 * n * n, "activations (4 n H)": 32.0 * n * cfg.width},
-        f"hessian n={n} width={cfg.width}",
-        allow_large=allow_large,
-    )
-    check_time(
-        _seconds(cfg, n, top, method, train, max_steps),
-        f"hessian d={d} n={n} width={width}",
-        allow_large=allow_large,
-    )
     k_data, k_net, k_h0, k_h1 = jax.random.split(jax.random.key(check_int("seed", seed, 0)), 4)
     x, y = _data(data, n, d, k_data)
     p0 = init_params(cfg, key=k_net, dtype=x.dtype)
