@@ -11,7 +11,7 @@ import specbias
 from specbias.paper_checks import all_checks, get_check
 
 from ._output import show_checks
-from ._scheduler import executor
+from ._scheduler import check_jobs, executor
 
 
 def check(
@@ -26,6 +26,7 @@ def check(
     ] = None,
 ) -> None:
     """Run the paper checks; exit code 1 if any fails."""
+    check_jobs(scheduler, None)  # a malformed --scheduler: refused before any check
     if only is not None and not only.strip():
         known = ", ".join(c.name for c in all_checks())
         raise specbias.InputError(f"--only needs a check name; known: {known}")

@@ -24,7 +24,12 @@ SCHEDULER_HELP = (
 
 
 def check_jobs(scheduler: str | None, jobs: int | None) -> None:
-    """``--jobs`` sizes the local pool: refused together with ``--scheduler``."""
+    """``--jobs`` sizes the local pool: refused together with ``--scheduler``; a
+    malformed ``--scheduler`` is refused here too, before the sweep's modules load."""
+    if scheduler is not None:
+        from specbias.validation._map import parse_scheduler
+
+        parse_scheduler(scheduler)
     if scheduler is not None and jobs is not None:
         raise specbias.InputError(
             "--jobs sizes the local pool; with --scheduler the cluster's workers run the units"

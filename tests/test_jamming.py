@@ -265,3 +265,16 @@ def test_spigler_2018_rows(paper_check_result):
     ratios = [r for r in rows if r["quantity"] == "P/N*_1/2"]
     assert [r["P"] for r in ratios] == [128, 256]
     assert all(1.5 < r["value"] < 3.5 for r in ratios)  # the paper's window for P/N*
+
+
+def test_study_sizes_refused_before_any_search(monkeypatch):
+    """An oversized test-error sweep is refused before the N* searches train (it came
+    after them: 1-2 s of training at P = 16, minutes at the check's P)."""
+    from specbias.validation import _jamming_study
+
+    def no_search(*a, **k):
+        raise AssertionError("a search ran before the sweep's sizes were checked")
+
+    monkeypatch.setattr(_jamming_study, "find_jamming", no_search)
+    with pytest.raises(specbias.InputError, match="test-error sweep"):
+        _jamming_study.jamming_study((16,), d=3, sweep_P=16, widths=(2, 4), ensemble=10**7)

@@ -93,6 +93,8 @@ def test_import_does_not_load_heavy_modules():
         ["fluctuations", "--members", "100000000000000000000"],
         ["hessian", "--d", "3", "--n", "20", "--width", "100000000000000000000"],
         ["hessian", "--regime", "bogus"],
+        ["fluctuations", "--scheduler", "x"],
+        ["check", "--only", "geiger_2019", "--scheduler", "nope"],
         ["jamming", "--d", "0"],
     ],
 )
@@ -100,7 +102,7 @@ def test_refusals_of_the_validation_layer_load_no_jax(argv, tmp_path):
     """An oversized or malformed sweep is refused from the configuration alone, before
     JAX or numba load (1.2-1.4 CPU-s of imports: the refusal would take ~2.3 s; the
     issue's bound is 2 s).  `specbias.validation` resolves its names lazily (PEP 562)."""
-    heavy = ("jax", "numba", "sklearn")
+    heavy = ("jax", "numba", "sklearn", "distributed")
     code = (
         f"import sys\nsys.argv = ['specbias', *{argv!r}]\nfrom specbias.cli import main\n"
         "try:\n    main()\nexcept SystemExit as e:\n    print('exit', e.code)\n"

@@ -39,11 +39,11 @@ from collections.abc import Iterator
 
 from .._errors import InputError, SpecbiasError
 from ._config import ValidationConfig
+from ._map import SCHEMES as SCHEMES
+from ._map import parse_scheduler as parse_scheduler
 from ._schedule import _device_context, _limit_worker, x64_enabled
 from ._units import _compute_unit, _data, _describe
 
-#: the schemes a Dask ``Client`` connects to (``--scheduler tcp://HOST:PORT``)
-SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://")
 #: the most workers ``local:N`` starts on this machine (like ``--jobs``: 4x the CPUs)
 LOCAL_WORKERS_PER_CPU = 4
 #: seconds to reach a running scheduler before giving up
@@ -52,27 +52,6 @@ CONNECT_TIMEOUT_S = 30
 
 class ClusterError(SpecbiasError, RuntimeError):
     """The cluster could not finish a unit (its workers kept dying, or none is left)."""
-
-
-def parse_scheduler(text: str) -> int | str:
-    """``"local:N"`` -> N (start a LocalCluster of N workers); an address -> itself.
-
-    Examples:
-        >>> parse_scheduler("local:4")
-        4
-    """
-    spec = str(text).strip()
-    if spec.startswith("local:"):
-        count = spec[len("local:") :]
-        if not count.isdigit() or int(count) < 1:
-            raise InputError(f"scheduler {text!r}: local:N needs a worker count N >= 1")
-        return int(count)
-    if spec.startswith(SCHEMES) and len(spec) > spec.index("//") + 2:
-        return spec
-    raise InputError(
-        f"scheduler {text!r}: give local:N (N local workers) or a Dask scheduler address "
-        "tcp://HOST:PORT"
-    )
 
 
 def _distributed():

@@ -78,6 +78,17 @@ class JammingRun(NamedTuple):
 _STORED = ("loss", "n_unsatisfied", "converged", "gaps", "test_error", "seconds", "f_test")
 
 
+def check_search(P, d, seeds, datasets, max_evaluations, allow_large, guess_ratio=2.2) -> int:
+    """The first width of :func:`find_jamming`'s search, once its sizes are checked."""
+    if not (d >= 2 and P >= 1):  # before the first guess divides by d
+        raise InputError(f"jamming: need d >= 2 and P >= 1, got d={d!r}, P={P!r}")
+    if not (isinstance(guess_ratio, (int, float)) and guess_ratio > 0):
+        raise InputError(f"jamming: guess_ratio must be > 0, got {guess_ratio!r}")
+    guess = max(1, math.ceil(P / (guess_ratio * d)))
+    _check_sizes(P, d, [guess] * 6, seeds * datasets, max_evaluations, allow_large, "jamming sweep")
+    return guess
+
+
 def _check_sizes(P, d, widths, seeds, max_evaluations, allow_large, what) -> None:
     ok = 1 <= P <= MAX_P and 2 <= d <= MAX_D and 1 <= seeds <= MAX_RUNS
     if not allow_large and not (ok and 1 <= max(widths) <= MAX_WIDTH and min(widths) >= 1):
@@ -289,12 +300,7 @@ def find_jamming(
         >>> pt.sat.widths[0] <= pt.sat.width_half <= h
         True
     """
-    if not (d >= 2 and P >= 1):  # before the first guess divides by d
-        raise InputError(f"jamming: need d >= 2 and P >= 1, got d={d!r}, P={P!r}")
-    if not (isinstance(guess_ratio, (int, float)) and guess_ratio > 0):
-        raise InputError(f"jamming: guess_ratio must be > 0, got {guess_ratio!r}")
-    guess = max(1, math.ceil(P / (guess_ratio * d)))
-    _check_sizes(P, d, [guess] * 6, seeds * datasets, max_evaluations, allow_large, "jamming sweep")
+    guess = check_search(P, d, seeds, datasets, max_evaluations, allow_large, guess_ratio)
     limit = 1 << 30 if allow_large else MAX_WIDTH
     data = [
         draw_data(task, P, d, seed=seed, split=k, n_test=200, noise=noise) for k in range(datasets)

@@ -16,7 +16,14 @@ from typing import NamedTuple
 
 from .._errors import InputError
 from ._checks import check_int
-from ._jamming import JammingPoint, WidthSweep, find_jamming, width_sweep
+from ._jamming import (
+    JammingPoint,
+    WidthSweep,
+    _check_sizes,
+    check_search,
+    find_jamming,
+    width_sweep,
+)
 from ._jamming_units import run_study_units
 from ._schedule import available_cpus
 
@@ -186,6 +193,17 @@ def jamming_study(
     if jobs > 4 * available_cpus():
         raise InputError(f"jobs = {jobs} is above 4x the CPUs of this machine")
     sweep_dim = d if sweep_d is None else sweep_d
+    # every search and the sweep are sized before the first training (a refusal of the
+    # sweep's sizes must not come after minutes of searches)
+    for p in P:
+        check_search(p, d, seeds, datasets, max_evaluations, allow_large)
+    if sweep_task is not None:
+        runs = check_int("ensemble", ensemble, 1) * check_int("splits", splits, 1)
+        widths_ = sorted({check_int("width", w, 1) for w in widths})
+        _check_sizes(
+            check_int("sweep_P", sweep_P, 1), sweep_dim, widths_, runs, max_evaluations,
+            allow_large, "test-error sweep",
+        )  # fmt: skip
     if client is not None or jobs > 1:
         search_kw = {**common, "task": task, "d": d, "seeds": seeds, "datasets": datasets}
         search_kw.pop("store")

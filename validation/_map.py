@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
+from .._errors import InputError
+
 Finish = Callable[[Hashable, Any], None]
 
 
@@ -81,4 +83,29 @@ def map_on_pool(fn: Callable, tasks: Mapping[Hashable, tuple], finish: Finish, *
             raise
 
 
-__all__ = ["map_on_pool", "map_units"]
+#: the schemes a Dask ``Client`` connects to (``--scheduler tcp://HOST:PORT``)
+SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://")
+
+
+def parse_scheduler(text: str) -> int | str:
+    """``"local:N"`` -> N (start a LocalCluster of N workers); an address -> itself.
+
+    Examples:
+        >>> parse_scheduler("local:4")
+        4
+    """
+    spec = str(text).strip()
+    if spec.startswith("local:"):
+        count = spec[len("local:") :]
+        if not count.isdigit() or int(count) < 1:
+            raise InputError(f"scheduler {text!r}: local:N needs a worker count N >= 1")
+        return int(count)
+    if spec.startswith(SCHEMES) and len(spec) > spec.index("//") + 2:
+        return spec
+    raise InputError(
+        f"scheduler {text!r}: give local:N (N local workers) or a Dask scheduler address "
+        "tcp://HOST:PORT"
+    )
+
+
+__all__ = ["SCHEMES", "map_on_pool", "map_units", "parse_scheduler"]
