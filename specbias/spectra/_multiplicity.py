@@ -74,6 +74,15 @@ def harmonic_multiplicity(d: int, k: int, *, allow_large: bool = False) -> int:
     return (2 * k + d - 2) * comb(k + d - 3, k - 1) // k
 
 
+def _total_digits(d: int, kmax: int) -> float:
+    """Decimal digits of N(d, 0..kmax) together, for the budgets: log N(d, k) is smooth
+    in k, so the mean over <= 4097 evenly spaced degrees estimates the sum (exact for
+    kmax < 4097) without an O(kmax) pass before the refusal of a huge kmax."""
+    ks = np.unique(np.linspace(0, kmax, min(kmax + 1, 4097)).round())
+    mean = float(np.mean(log_harmonic_multiplicity(d, ks) / np.log(10.0) + 1.0))
+    return mean * (kmax + 1)
+
+
 def harmonic_multiplicities(d: int, kmax: int, *, allow_large: bool = False) -> list[int]:
     """Exact N(d,k) for k = 0..kmax (Python ints), by one pass over binomials.
 
@@ -98,12 +107,7 @@ def harmonic_multiplicities(d: int, kmax: int, *, allow_large: bool = False) -> 
     d = check_dimension(d)
     kmax = int(kmax)
     if kmax >= 0:
-        # total decimal digits of N(d, 0..kmax): log N(d, k) is smooth in k, so the mean
-        # over <= 4097 evenly spaced degrees estimates it (exact for kmax < 4097) without
-        # an O(kmax) pass before the refusal of a huge kmax
-        ks = np.unique(np.linspace(0, kmax, min(kmax + 1, 4097)).round())
-        mean = float(np.mean(log_harmonic_multiplicity(d, ks) / np.log(10.0) + 1.0))
-        total = mean * (kmax + 1)
+        total = _total_digits(d, kmax)
         what = f"exact N(d={d}, k) for k <= {kmax}"
         check_memory(2 * total + 64 * (kmax + 1), what, allow_large=allow_large)
         # each step is one big-int product and division: linear in the digits
