@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -27,6 +28,7 @@ def observables(
     cfg: NetConfig,
     *,
     atom_threshold: float = ATOM_THRESHOLD,
+    outputs: tuple | None = None,
 ) -> dict[str, float | int]:
     """Scalar diagnostics of one trained net (no ensemble axis; loop or index for those).
 
@@ -45,11 +47,19 @@ def observables(
         * ``n_counted``: number of counted neurons;
         * ``relu_flips``: fraction of (training point, neuron) pairs whose ReLU
           switched on or off between ``params0`` and ``params``.
+
+    ``outputs``: optional precomputed ``(f(x_train), f(x_test))`` of this net (e.g.
+    from one jitted pass over an ensemble, :func:`member_outputs`); default: computed
+    here with :func:`~._network.apply`.
     """
     cfg = check_config(cfg)
     atom_threshold = _posfloat("atom_threshold", atom_threshold, lo_open=False, hi=1.0)
-    f_tr = np.asarray(apply(params, params0, jnp.asarray(x_train), cfg))
-    f_te = np.asarray(apply(params, params0, jnp.asarray(x_test), cfg))
+    if outputs is None:
+        outputs = (
+            apply(params, params0, jnp.asarray(x_train), cfg),
+            apply(params, params0, jnp.asarray(x_test), cfg),
+        )
+    f_tr, f_te = (np.asarray(f) for f in outputs)
     train_mse = float(np.mean((f_tr - np.asarray(y_train)) ** 2))
     test_mse = float(np.mean((f_te - np.asarray(y_test)) ** 2))
 
@@ -85,3 +95,21 @@ def observables(
         "n_counted": int(keep.sum()),
         "relu_flips": relu_flips,
     }
+
+
+@partial(jax.jit, static_argnames=("cfg",))
+def member_outputs(params: Params, params0: Params, x: jax.Array, cfg: NetConfig) -> jax.Array:
+    """``f(x)`` of every member of an ensemble (leading axis of ``params``), ``(E, m)``.
+
+    One compiled pass, the members one after the other (``lax.map``), so memory stays
+    that of one ``(m, H)`` hidden layer (a ``vmap`` would hold E of them).
+
+    Examples:
+        >>> cfg = NetConfig(8, 3, xi=1.0)
+        >>> keys = jax.random.split(jax.random.key(0), 2)
+        >>> from ._network import init_params
+        >>> p0 = jax.vmap(lambda k: init_params(cfg, key=k))(keys)
+        >>> member_outputs(p0, p0, jnp.eye(3), cfg).shape
+        (2, 3)
+    """
+    return jax.lax.map(lambda pp: apply(pp[0], pp[1], x, cfg), (params, params0))
