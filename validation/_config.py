@@ -368,8 +368,9 @@ class ValidationConfig:
           for the feature limit), n = 32..256, 8 seeds, 256 test points: about
           1 minute with two worker processes on two CPU cores (measured), and the
           feature-learning exponent comes out below the lazy one.
-        * ``train-smoke``: d = 3, nu_t = 4, trained nets (H = 1024 and 256, 4
-          initializations per draw) and limits, n = 32..256, 8 seeds (CPU).
+        * ``train-smoke``: d = 3, nu_t = 4, trained nets (lazy: H = 4096 and 1024,
+          16 initializations per draw; feature: L1 protocol, H = 1024, 2 per draw)
+          and limits, n = 32..256, 8 seeds, nested design (CPU, ~400 CPU-s).
         * ``paper``: d = 5, nu_t = 5 (the paper's nets used 4.5, whose teacher
           ``abs-power-rf:a=4`` is a polynomial here; 5 also widens the predicted gap
           to 2.5 - 1.75 = 0.75), both regimes,
