@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from specbias.validation import _capbound
+from specbias.validation import _capbound, _capkernel
 from specbias.validation._capbound import sup_abs_dual
 from specbias.validation._limits import (
     dual_values,
@@ -55,7 +55,7 @@ def test_cap_bound_is_above_g_on_sampled_cap_points(r):
         ang = r * rng.uniform(0, 1, (20_000, 1)) ** (1 / (d - 1))
         pts = np.cos(ang) * u + np.sin(ang) * tang
         g = dual_values(pts, x, lam)
-        out = _capbound._cap_bounds(
+        out = _capkernel._cap_bounds(
             x,
             lam,
             u,
