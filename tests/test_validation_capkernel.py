@@ -7,6 +7,8 @@ bound (refine = 0) on the same caps.
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pytest
 
@@ -132,3 +134,7 @@ def test_branch_and_bound_refined_and_chord_agree_with_fewer_caps(n, d):
     # both brackets contain the same sup
     assert max(old.lower, new.lower) <= min(old.upper, new.upper) + ROUNDOFF
     assert new.boxes <= old.boxes
+
+
+def test_doctests():
+    assert doctest.testmod(_capkernel, raise_on_error=True).failed == 0

@@ -10,19 +10,16 @@ and lambda / sup|g| is dual feasible, so y . lambda / U is a lower bound on the
 continuum optimum for every *upper bound* U >= sup|g|.  :func:`sup_abs_dual` computes
 such a U by branch and bound over spherical caps.
 
-Bound on a cap C(u, r) = {theta : angle(theta, u) <= r}: a point x_i with
-|u . x_i| >= sin r has a fixed activation on the cap (arcsin |u . x_i| is its angle to
-the hyperplane x_i^perp), so g is linear there, g = theta . v.  With the set U of
-the remaining ("undecided") points and sigma(t) = t/2 + |t|/2,
-
-.. math:: g(\\theta) = \\theta\\cdot w + \\tfrac12 \\sum_{i\\in U}\\lambda_i
-          |\\theta\\cdot x_i|,\\qquad w = v + \\tfrac12\\sum_{i\\in U}\\lambda_i x_i,
-
-so sup_C (+-g) <= sup_C (+-theta . w) + 1/2 sum_U lambda_i^{+-} m_i with
-m_i = sin(min(pi/2, arcsin|u . x_i| + r)) >= sup_C |theta . x_i| and
-sup_C theta . w = |w| cos(max(0, angle(u, w) - r)) (exact).  The remainder is
-O(r) per undecided point and |U| = O(n r), so the bound tightens like r^2 away
-from the hyperplanes and like r at the arrangement vertices where the peaks of g sit.
+Bound on a cap C(u, r) = {theta : angle(theta, u) <= r} (:mod:`._capkernel`): a
+point x_i with |u . x_i| >= sin r has a fixed activation on the cap (arcsin |u . x_i|
+is its angle to the hyperplane x_i^perp), so g is linear in it.  Each remaining
+("undecided") term is replaced by a linear bound in theta valid on the cap, the chord
+for a convex term (s lambda_i > 0 when bounding s g) and a slope s_i in [0, 1] through
+the origin for a concave one, and sup_C theta . w = |w| cos(max(0, angle(u, w) - r))
+is exact.  The chord-only bound (``refine=0``, every slope the chord's) errs by
+O(r) per undecided point near the arrangement vertices where the peaks of g sit;
+``refine`` sub-gradient updates of the concave slopes make it exact on caps whose
+kinks are all concave (the peaks of g are such vertices), and never looser.
 
 Caps come from a dyadic subdivision of the 2d faces of the cube [-1, 1]^d projected
 onto the sphere (a box with centre p and half-diagonal h lies in the cap of centre
@@ -116,6 +113,9 @@ def sup_abs_dual(
             |g| makes the pruning effective from the first box).
         rtol: relative resolution of the bracket.
         prune_at: absolute pruning level (e.g. 1 + tol to only prove |g| <= 1 + tol).
+        refine: slope updates of the concave terms per cap bound (:mod:`._capkernel`;
+            0 = the chord bound).  Any value gives a valid bound; more updates cost
+            more per cap and cut the caps (module constant ``REFINE``).
 
     Returns:
         :class:`SupBound`.

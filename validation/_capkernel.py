@@ -49,7 +49,15 @@ MIN_DEPTH = 2
 @nb.njit(cache=True, inline="always")
 def _cap_sup(w, u, cr, sr, z):
     """sup over the cap (u, r) of theta . w (cr = cos r, sr = sin r); the maximizer
-    is written into ``z`` (u itself when w = 0 or w is parallel to u)."""
+    is written into ``z`` (u itself when w = 0 or w is parallel to u).
+
+    Examples:
+        >>> z = np.empty(3)
+        >>> r = 0.3  # w = e1 on the cap around e3: the sup sin r is at the rim
+        >>> val = _cap_sup(np.array([1.0, 0, 0]), np.array([0, 0, 1.0]), np.cos(r), np.sin(r), z)
+        >>> bool(np.isclose(val, np.sin(r))), bool(np.allclose(z, [np.sin(r), 0, np.cos(r)]))
+        (True, True)
+    """
     d = w.shape[0]
     wu = 0.0
     ww = 0.0
