@@ -18,7 +18,12 @@ points, one fit of ``min_variation_norm_interpolation(..., certify=True)`` per
   every atom can move in one round, and the branch and bound called once the search
   finds nothing above certify_tol / 4 (``validation/_colgen.py``);
 * ``master:pricing:tol`` -- the same with ``certify_tol=tol`` (default 1e-3): e.g.
-  ``ipm:batch:1e-2`` proves max|g| <= 1.01, a gap of about 1e-2.
+  ``ipm:batch:1e-2`` proves max|g| <= 1.01, a gap of about 1e-2;
+* options after the tolerance: ``:chord`` -- the branch and bound with the chord cap
+  bound of before (``refine=0``; default: the refined bound,
+  ``validation/_capkernel.py``), ``:poolK`` -- the interior-point pool capped at K n
+  columns (default ``_master.POOL_CAP``).  E.g. today's fastest certified route vs
+  the new one: ``--routes ipm:batch:1e-2:chord ipm:batch:1e-2``.
 
 Each fit runs in its own worker process (numba caches warmed first), killed after
 ``--cap`` seconds of wall time (printed as "> cap": it stalls there).  Columns:
@@ -26,7 +31,7 @@ wall seconds, CPU seconds of the worker (all threads; the machine is shared, so
 CPU time is the load-independent figure), rounds, l1 norm, certified lower bound,
 relative duality gap (l1 - lower) / l1, n_A and the CPU seconds spent in the
 restricted master (solves and crossover), the pricing searches and the branch and
-bound; the relative l1 difference of the
+bound, the branch-and-bound calls and caps; the relative l1 difference of the
 first and the last route (both are the continuum optimum up to the certified gap)
 and the CPU-time ratio first / last.
 """

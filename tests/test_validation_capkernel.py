@@ -8,19 +8,22 @@ bound (refine = 0) on the same caps.
 from __future__ import annotations
 
 import doctest
+import functools
 
 import numpy as np
 import pytest
 
-from specbias.validation import _capkernel
+from specbias.validation import _capkernel, _limits
 from specbias.validation._capbound import sup_abs_dual
-from specbias.validation._limits import dual_values
+from specbias.validation._limits import dual_values, min_variation_norm_interpolation
 
 # Resolution asked from the branch and bound.
 RTOL = 1e-3
 # Round-off allowance of a bound against an attained value: the bound is a sum of
 # O(n) terms of size |lambda_i| <= 3 (n <= 40), float64.
 ROUNDOFF = 1e-12
+# Relative feasibility tolerance of the LP solutions (interior point, then crossover).
+LP_RTOL = 1e-7
 # Slope updates for the "converged" refined bound, and its distance to the sampled sup
 # (sub-gradient steps converge slowly; the chord bound is off by 0.17..0.5 there).
 MANY = 200
@@ -138,3 +141,18 @@ def test_branch_and_bound_refined_and_chord_agree_with_fewer_caps(n, d):
 
 def test_doctests():
     assert doctest.testmod(_capkernel, raise_on_error=True).failed == 0
+
+
+def test_certified_fit_with_refined_and_chord_bounds_agree_within_the_gap(monkeypatch):
+    # the same column generation certified with the chord bound (refine = 0, the
+    # route of before) and the refined one (default): the same l1 within the gaps, and
+    # each certified lower bound below both l1 norms (weak duality)
+    rng = np.random.default_rng(21)
+    x, y = sphere(rng, 24, 4), rng.standard_normal(24)
+    opts = {"certify": True, "certify_tol": 1e-2, "master": "ipm", "pricing": "batch"}
+    new = min_variation_norm_interpolation(x, y, rng=np.random.default_rng(2), **opts)
+    monkeypatch.setattr(_limits, "sup_abs_dual", functools.partial(sup_abs_dual, refine=0))
+    old = min_variation_norm_interpolation(x, y, rng=np.random.default_rng(2), **opts)
+    for fit in (new, old):
+        assert fit.residual < 1e-8 and 0.0 <= fit.duality_gap <= 1.1e-2
+        assert fit.certified_lower_bound <= min(new.l1_norm, old.l1_norm) * (1 + LP_RTOL)
