@@ -85,14 +85,14 @@ def _cap_sup(w, u, cr, sr, z):
 
 
 @nb.njit(cache=True)
-def _signed_bound(x, lam, sign, u, cr, sr, cv, cu, count, lo, hi, refine, target, z, zbest):
+def _signed_bound(
+    x, lam, sign, u, cr, sr, cv, cu, count, lo, hi, refine, target, z, zbest, w, slope
+):
     """Bound on sup_C sign * g (module docstring) and the maximizer of its best
     linear part (``zbest``, a point of the cap); the slope updates stop once the
     bound is <= ``target`` (the pruning level: a tighter bound would not change the
-    search)."""
+    search).  ``w`` (d) and ``slope`` (>= count) are work buffers."""
     d = x.shape[1]
-    w = np.empty(d)
-    slope = np.empty(count)
     const = 0.0
     for k in range(d):
         w[k] = sign * cv[k]
@@ -138,6 +138,28 @@ def _signed_bound(x, lam, sign, u, cr, sr, cv, cu, count, lo, hi, refine, target
 
 @nb.njit(cache=True)
 def _cap_bounds(x, lam, u, r, pu, pcount, pv, cu, cv, zout, refine=0, target=-np.inf):
+    """:func:`_cap_bounds_into` with its own work buffers (tests)."""
+    n, d = x.shape
+    return _cap_bounds_into(
+        x,
+        lam,
+        u,
+        r,
+        pu,
+        pcount,
+        pv,
+        cu,
+        cv,
+        zout,
+        refine,
+        target,
+        np.empty((3, n)),
+        np.empty((4, d)),
+    )
+
+
+@nb.njit(cache=True)
+def _cap_bounds_into(x, lam, u, r, pu, pcount, pv, cu, cv, zout, refine, target, wn, wd):
     """Classify the parent's undecided points on cap (u, r) and bound +-g there.
 
     Writes the undecided indices into ``cu`` and the fixed-active sum into ``cv``;
@@ -145,13 +167,13 @@ def _cap_bounds(x, lam, u, r, pu, pcount, pv, cu, cv, zout, refine=0, target=-np
     maximizer on the cap of the linear part of the larger bound (attained).  The
     bounds use up to ``refine`` slope updates (module docstring; 0 = chords and
     beta slopes for every undecided point), none once a bound is <= ``target``.
+    ``wn`` (3, n) and ``wd`` (4, d) are work buffers (no allocation per cap).
     """
     d = x.shape[1]
     sr, cr = np.sin(r), np.cos(r)
     for k in range(d):
         cv[k] = pv[k]
-    lo = np.empty(pcount)
-    hi = np.empty(pcount)
+    lo, hi, slope = wn[0], wn[1], wn[2]
     gu_rem = 0.0
     count = 0
     for a in range(pcount):
@@ -174,11 +196,13 @@ def _cap_bounds(x, lam, u, r, pu, pcount, pv, cu, cv, zout, refine=0, target=-np
     vu = 0.0
     for k in range(d):
         vu += cv[k] * u[k]
-    zp = np.empty(d)
-    zm = np.empty(d)
-    z = np.empty(d)
-    ubp = _signed_bound(x, lam, 1.0, u, cr, sr, cv, cu, count, lo, hi, refine, target, z, zp)
-    ubm = _signed_bound(x, lam, -1.0, u, cr, sr, cv, cu, count, lo, hi, refine, target, z, zm)
+    zp, zm, z, w = wd[0], wd[1], wd[2], wd[3]
+    ubp = _signed_bound(
+        x, lam, 1.0, u, cr, sr, cv, cu, count, lo, hi, refine, target, z, zp, w, slope
+    )
+    ubm = _signed_bound(
+        x, lam, -1.0, u, cr, sr, cv, cu, count, lo, hi, refine, target, z, zm, w, slope
+    )
     zbest = zp if ubp >= ubm else zm
     gz = 0.0
     for k in range(d):
@@ -294,6 +318,8 @@ def _face_search(
     u = np.empty(d)
     p = np.empty(d)
     z = np.empty(d)
+    wn = np.empty((3, n))
+    wd = np.empty((4, d))
     axis = face // 2
     side = 1.0 if face % 2 == 0 else -1.0
     for i in range(n):
@@ -330,7 +356,7 @@ def _face_search(
         boxes += 1
         if boxes > max_boxes:
             return np.inf, best, boxes, nrec
-        cnt, ubp, ubm, gu, gz = _cap_bounds(
+        cnt, ubp, ubm, gu, gz = _cap_bounds_into(
             x,
             lam,
             u,
@@ -343,6 +369,8 @@ def _face_search(
             z,
             refine,
             max(prune_at, best * (1.0 + rtol) + margin) - margin,
+            wn,
+            wd,
         )
         ucount[level + 1] = cnt
         ub = max(ubp, ubm) + margin
