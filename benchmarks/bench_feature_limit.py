@@ -18,7 +18,12 @@ points, one fit of ``min_variation_norm_interpolation(..., certify=True)`` per
   every atom can move in one round, and the branch and bound called once the search
   finds nothing above certify_tol / 4 (``validation/_colgen.py``);
 * ``master:pricing:tol`` -- the same with ``certify_tol=tol`` (default 1e-3): e.g.
-  ``ipm:batch:1e-2`` proves max|g| <= 1.01, a gap of about 1e-2.
+  ``ipm:batch:1e-2`` proves max|g| <= 1.01, a gap of about 1e-2;
+* options after the tolerance: ``:chord`` -- the branch and bound with the chord cap
+  bound of before (``refine=0``; default: the refined bound,
+  ``validation/_capkernel.py``), ``:poolK`` -- the interior-point pool capped at K n
+  columns (default ``_master.POOL_CAP``).  E.g. today's fastest certified route vs
+  the new one: ``--routes ipm:batch:1e-2:chord ipm:batch:1e-2``.
 
 Each fit runs in its own worker process (numba caches warmed first), killed after
 ``--cap`` seconds of wall time (printed as "> cap": it stalls there).  Columns:
@@ -26,7 +31,7 @@ wall seconds, CPU seconds of the worker (all threads; the machine is shared, so
 CPU time is the load-independent figure), rounds, l1 norm, certified lower bound,
 relative duality gap (l1 - lower) / l1, n_A and the CPU seconds spent in the
 restricted master (solves and crossover), the pricing searches and the branch and
-bound; the relative l1 difference of the
+bound, the branch-and-bound calls and caps; the relative l1 difference of the
 first and the last route (both are the continuum optimum up to the certified gap)
 and the CPU-time ratio first / last.
 """
@@ -41,6 +46,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from bench_limits import _run_capped, d5_labels, jit_seconds
 
+from specbias.validation import _capbound, _master
 from specbias.validation import _limits as L
 
 
@@ -57,16 +63,39 @@ def _timed(fn, key: str, acc: dict):
     return wrapper
 
 
-def fit(n: int, route: str) -> dict:
+def _parse(route: str) -> tuple[str, str, float, int, int]:
+    """``master:pricing[:tol[:options]]`` -> (master, pricing, certify_tol, refine, pool)."""
     master, pricing, *rest = route.split(":")
-    certify_tol = float(rest[0]) if rest else L.CERTIFY_TOL
+    tol = float(rest[0]) if rest else L.CERTIFY_TOL
+    refine, pool = _capbound.REFINE, _master.POOL_CAP
+    for opt in rest[1:]:
+        if opt == "chord":
+            refine = 0
+        elif opt.startswith("pool"):
+            pool = int(opt[4:])
+        else:
+            raise SystemExit(f"unknown route option {opt!r} in {route!r}")
+    return master, pricing, tol, refine, pool
+
+
+def fit(n: int, route: str) -> dict:
+    master, pricing, certify_tol, refine, pool = _parse(route)
     x, y = d5_labels(n)
-    acc = {"lp": 0.0, "pricing": 0.0, "bb": 0.0}
+    acc = {"lp": 0.0, "pricing": 0.0, "bb": 0.0, "calls": 0, "caps": 0}
     cls = L.MASTERS[master]
     saved = (L.dual_search, L.local_search, L.sup_abs_dual, cls.solve, cls.finish)
+    saved_pool = _master.POOL_CAP
+
+    def certify(*args, **kwargs):
+        bound = saved[2](*args, refine=refine, **kwargs)
+        acc["calls"] += 1
+        acc["caps"] += bound.boxes
+        return bound
+
     L.dual_search, L.local_search = (_timed(f, "pricing", acc) for f in saved[:2])
-    L.sup_abs_dual = _timed(saved[2], "bb", acc)
+    L.sup_abs_dual = _timed(certify, "bb", acc)
     cls.solve, cls.finish = (_timed(f, "lp", acc) for f in saved[3:])
+    _master.POOL_CAP = pool
     t0, c0 = time.perf_counter(), time.process_time()
     try:
         out = L.min_variation_norm_interpolation(
@@ -80,6 +109,7 @@ def fit(n: int, route: str) -> dict:
         )
     finally:
         L.dual_search, L.local_search, L.sup_abs_dual, cls.solve, cls.finish = saved
+        _master.POOL_CAP = saved_pool
     return {
         **acc,
         "wall": time.perf_counter() - t0,
@@ -94,11 +124,12 @@ def fit(n: int, route: str) -> dict:
 
 def _cells(r: dict | None, cap: float) -> str:
     if r is None:
-        return f"> {cap:.0f} s (stalled) | | | | | | | "
+        return f"> {cap:.0f} s (stalled) | | | | | | | | "
     return (
         f"{r['wall']:.1f} s | {r['cpu']:.1f} s | {r['rounds']} | {r['l1']:.6f} | "
         f"{r['lower']:.6f} | {r['gap']:.1e} | {r['n_atoms']} | "
-        f"{r['lp']:.0f} / {r['pricing']:.0f} / {r['bb']:.0f}"
+        f"{r['lp']:.0f} / {r['pricing']:.0f} / {r['bb']:.0f} | "
+        f"{r['calls']}, {r['caps'] / 1e6:.1f}e6"
     )
 
 
@@ -109,13 +140,16 @@ def main() -> None:
     parser.add_argument("--routes", nargs="+", default=["simplex:single", "ipm:batch"])
     args = parser.parse_args()
     print(f"# {os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.2f}")
-    head = ": wall | CPU | rounds | l1 | cert. lower | gap | n_A | CPU-s LP / pricing / B&B"
+    head = (
+        ": wall | CPU | rounds | l1 | cert. lower | gap | n_A | CPU-s LP / pricing / B&B"
+        " | B&B calls, caps"
+    )
     print(
         "\n| d = 5, certify=True"
         + "".join(f" | {m}{head}" for m in args.routes)
         + " | l1 diff | CPU ratio |"
     )
-    print("| --- " * (1 + 8 * len(args.routes) + 2) + "|")
+    print("| --- " * (1 + 9 * len(args.routes) + 2) + "|")
     pool = ProcessPoolExecutor(max_workers=1)
     pool.submit(jit_seconds).result()  # warm the worker's numba cache
     for n in args.sizes:
