@@ -283,3 +283,33 @@ def test_nested_design_shares_the_teacher_across_n():
     assert "design" not in indep.unit_config("lazy", "limit", 8, 0)
     with pytest.raises(specbias.InputError, match="unknown design"):
         with_overrides(nested, design="mixed")
+
+
+def test_feature_limit_units_use_the_fast_route_at_large_d_and_n(monkeypatch):
+    """d >= 4, n >= 256: interior-point master + batched pricing (same optimum; the
+    agreement itself is tested in test_validation_batch_pricing / test_validation_ipm)."""
+    import doctest
+
+    from specbias.validation import ValidationConfig
+    from specbias.validation import _units as units
+    from specbias.validation._targets_sample import TargetSample
+
+    assert doctest.testmod(units, report=False).failed == 0
+    seen = {}
+
+    class _Fit:
+        prediction = np.zeros(2)
+        n_atoms, l1_norm, residual, dual_violation = 1, 1.0, 0.0, 0.0
+
+    def fake(x, y, xt, **kw):
+        seen.update(kw)
+        return _Fit()
+
+    monkeypatch.setattr(units, "min_variation_norm_interpolation", fake)
+    data = (np.eye(5)[:2], np.eye(5)[:2], TargetSample(np.zeros(2), np.zeros(2), 0.0))
+    for d, n, want in ((5, 256, "ipm"), (5, 128, None), (3, 1024, None)):
+        seen.clear()
+        cfg = ValidationConfig(d=d, nu_t=4.0, n_values=(n // 2, n), seeds=1, solver="limit")
+        units._run_limit(cfg, "feature", n, 0, data)
+        assert seen.get("master") == want, (d, n, seen)
+        assert seen.get("pricing") == ("batch" if want else None)

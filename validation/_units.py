@@ -51,6 +51,25 @@ def _nested(cfg: ValidationConfig, seed_index: int, n_max: int, n: int):
     return x_all[:n], x_test, s._replace(y_train=s.y_train[:n])
 
 
+# Restricted master and pricing of the feature limit's column generation where the
+# simplex's pivots (~n^2 of them, each O(n M)) dominate: same optimum within the dual
+# tolerance (l1 3e-6, test MSE 3e-4 relative at d = 5, n = 256), 25.7 -> 14.8 CPU-s
+# there, while at n = 128 the simplex is as fast (4.4 vs 4.9 CPU-s).
+FAST_ROUTE_MIN = {"d": 4, "n": 256}
+
+
+def limit_route(d: int, n: int) -> dict:
+    """Keyword arguments of :func:`min_variation_norm_interpolation` for a sweep unit.
+
+    Examples:
+        >>> limit_route(5, 1024), limit_route(3, 1024), limit_route(5, 128)
+        ({'master': 'ipm', 'pricing': 'batch'}, {}, {})
+    """
+    if d >= FAST_ROUTE_MIN["d"] and n >= FAST_ROUTE_MIN["n"]:
+        return {"master": "ipm", "pricing": "batch"}
+    return {}
+
+
 def _run_limit(cfg, regime, n, seed_index, data) -> dict:
     x_train, x_test, s = data
     if regime == "lazy":
@@ -59,7 +78,13 @@ def _run_limit(cfg, regime, n, seed_index, data) -> dict:
     else:
         rng = np.random.default_rng([cfg.seed, n, seed_index, 1])
         fit = min_variation_norm_interpolation(
-            x_train, s.y_train, x_test, rng=rng, method=cfg.feature_method, n_dict=cfg.n_dict
+            x_train,
+            s.y_train,
+            x_test,
+            rng=rng,
+            method=cfg.feature_method,
+            n_dict=cfg.n_dict,
+            **limit_route(cfg.d, n),
         )
         pred = fit.prediction
         extra = {
