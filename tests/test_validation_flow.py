@@ -138,3 +138,23 @@ def test_bad_input():
     for bad in (0.0, -1.0, float("nan"), 1e16):
         with pytest.raises(InputError):
             train_flow(p0, x, y, cfg, first_step=bad)
+
+
+def test_member_outputs_and_precomputed_observables_match_the_per_net_route():
+    """One compiled pass over an ensemble = each member's own ``apply``; observables
+    fed those outputs = observables computing them (what validate's units rely on)."""
+    from specbias.validation._observables import member_outputs
+
+    cfg = NetConfig(64, 3, xi=1.0, alpha=10.0)
+    keys = jax.random.split(jax.random.key(7), 3)
+    p0 = jax.vmap(lambda k: init_params(cfg, key=k))(keys)
+    x, y, xt, yt = _data(12, m=30)
+    res = train_flow(p0, x, y, cfg, ensemble=True, rel_tol=1e-4)
+    f_tr = member_outputs(res.params, p0, x, cfg)
+    f_te = member_outputs(res.params, p0, xt, cfg)
+    for e in range(3):
+        p, q = (jax.tree.map(lambda a, e=e: a[e], t) for t in (res.params, p0))
+        np.testing.assert_allclose(f_te[e], apply(p, q, xt, cfg), rtol=1e-12, atol=1e-14)
+        want = observables(p, q, x, y, xt, yt, cfg)
+        got = observables(p, q, x, y, xt, yt, cfg, outputs=(f_tr[e], f_te[e]))
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
