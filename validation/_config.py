@@ -44,8 +44,9 @@ PROTOCOL = {
     # xi = 0 at alpha = feature_alpha << 1 (arXiv 2206.12314 Fig. G.3), run as the
     # equivalent small-initialization flow (_units._train_feature)
     "alpha-trick": "alpha-trick-small-init-gd/1",
-    # xi = 1, alpha = lazy_alpha, ETD1 from a Gauss-Newton first step (alpha >= 10;
-    # /1 grew Delta from the stability limit: end points differ by O(1/alpha))
+    # xi = 1, alpha = lazy_alpha, ETD1 from a Gauss-Newton first step when alpha >=
+    # _units.GN_MIN_ALPHA (/1 grew Delta from the stability limit: end points differ
+    # by O(1/alpha))
     "lazy": "alpha-trick-etd1/2",
 }
 FEATURE_PROTOCOLS = ("l1", "mean-field", "alpha-trick")

@@ -55,7 +55,7 @@ def _nested(cfg: ValidationConfig, seed_index: int, n_max: int, n: int):
 # simplex's pivots (~n^2 of them, each O(n M)) dominate: same optimum within the dual
 # tolerance (l1 3e-6, test MSE 3e-4 relative at d = 5, n = 256), 25.7 -> 14.8 CPU-s
 # there, while at n = 128 the simplex is as fast (4.4 vs 4.9 CPU-s).
-FAST_ROUTE_MIN = {"d": 4, "n": 256}
+FAST_ROUTE_MIN_D, FAST_ROUTE_MIN_N = 4, 256
 
 
 def limit_route(d: int, n: int) -> dict:
@@ -65,7 +65,7 @@ def limit_route(d: int, n: int) -> dict:
         >>> limit_route(5, 1024), limit_route(3, 1024), limit_route(5, 128)
         ({'master': 'ipm', 'pricing': 'batch'}, {}, {})
     """
-    if d >= FAST_ROUTE_MIN["d"] and n >= FAST_ROUTE_MIN["n"]:
+    if d >= FAST_ROUTE_MIN_D and n >= FAST_ROUTE_MIN_N:
         return {"master": "ipm", "pricing": "batch"}
     return {}
 
